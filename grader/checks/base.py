@@ -1,0 +1,87 @@
+"""What every check kind shares: the registry, the base class and small helpers."""
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from .. import refs
+from ..model import Outcome
+from ..text import Text
+
+KINDS: dict[str, type["Check"]] = {}
+
+IMAGE_REF = {"type": "string", "minLength": 1, "description": "An image reference, e.g. web-ping:v3."}
+REGEX = {"type": "string", "minLength": 1, "description": "A Python regular expression (re.search)."}
+
+
+def register(cls):
+    KINDS[cls.kind] = cls
+    return cls
+
+
+class Fail(Exception):
+    """Stop a check early with a failed outcome (e.g. its image is missing)."""
+
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
+
+
+class Check:
+    kind: ClassVar[str]
+    schema: ClassVar[dict] = {}
+    required: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, params: dict):
+        self.params = params
+
+    @classmethod
+    def problems(cls, params: dict) -> list[tuple[tuple, Text]]:
+        """Problems the schema cannot see (a regex that does not compile): (key path, message)."""
+        return []
+
+    def expectation(self) -> Text:
+        raise NotImplementedError
+
+    def run(self, engine) -> Outcome:
+        raise NotImplementedError
+
+
+def passed(en: str, ko: str, *evidence: str) -> Outcome:
+    return Outcome(True, Text(en, ko), tuple(evidence))
+
+
+def failed(en: str, ko: str, *evidence: str) -> Outcome:
+    return Outcome(False, Text(en, ko), tuple(evidence))
+
+
+def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text]]:
+    """A problem for each of `keys` in `params` holding a regex that does not compile."""
+    out = []
+    for key in keys:
+        value = params.get(key) if isinstance(params, dict) else None
+        if isinstance(value, str):
+            try:
+                re.compile(value)
+            except re.error as e:
+                out.append((at + (key,), Text(f"the regular expression does not compile: {e}",
+                                              f"정규 표현식이 올바르지 않습니다: {e}")))
+    return out
+
+
+def require_image(engine, ref: str) -> dict:
+    """The image's inspect data, or a failed outcome naming the tags that do exist."""
+    attrs = engine.image(ref)
+    if attrs is not None:
+        return attrs
+    others = engine.tags(refs.repository(ref))
+    if others:
+        raise Fail(failed(
+            f"image {ref} not found; this repository has: {', '.join(others)}",
+            f"이미지 {ref}이(가) 없습니다. 이 저장소에 있는 태그: {', '.join(others)}",
+            *(f"tag: {t}" for t in others)))
+    raise Fail(failed(f"image {ref} not found on the engine",
+                      f"엔진에 이미지 {ref}이(가) 없습니다"))
+
+
+def short_id(image_id: str) -> str:
+    return image_id.split(":", 1)[-1][:12]

@@ -1,0 +1,158 @@
+"""container: a container found by exact name, or by the image it was created from.
+
+Predicates: the image it was created from, env, state, and a pattern in the tail of its logs.
+The logs pattern may say ${VAR}: the container's own value of VAR, matched literally.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import match
+from ..text import Text
+from .base import IMAGE_REF, REGEX, Check, failed, passed, register
+
+STATES = ["created", "running", "paused", "restarting", "removing", "exited", "dead"]
+VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def pattern_for(template: str, env: dict) -> str | None:
+    """The logs regex with ${VAR} replaced by the container's value; None if VAR is unset."""
+    missing = [name for name in VAR.findall(template) if not env.get(name)]
+    if missing:
+        return None
+    return VAR.sub(lambda m: re.escape(env[m.group(1)]), template)
+
+
+@register
+class Container(Check):
+    kind = "container"
+    schema = {
+        "name": {"type": "string", "minLength": 1, "description": "Exact container name."},
+        "image": {"oneOf": [IMAGE_REF, {"type": "array", "items": IMAGE_REF, "minItems": 1}],
+                  "description": "Created from this image (or any of these)."},
+        "env": match.MAP_SCHEMA,
+        "state": {"oneOf": [{"enum": STATES}, {"type": "array", "items": {"enum": STATES}, "minItems": 1}]},
+        "logs": {**REGEX, "description": "Regex searched in the last 200 log lines; ${VAR} is the container's value."},
+    }
+
+    @classmethod
+    def problems(cls, params):
+        out = []
+        if "name" not in params and "image" not in params:
+            out.append(((), Text("give `name`, `image` or both", "`name`이나 `image` 중 하나 이상을 적으세요")))
+        logs = params.get("logs")
+        if isinstance(logs, str):
+            try:
+                re.compile(VAR.sub("x", logs))
+            except re.error as e:
+                out.append((("logs",), Text(f"the regular expression does not compile: {e}",
+                                            f"정규 표현식이 올바르지 않습니다: {e}")))
+        for key, spec in (params.get("env") or {}).items():
+            for rx in match.regexes(spec):
+                try:
+                    re.compile(rx)
+                except re.error as e:
+                    out.append((("env", key, "matches"), Text(
+                        f"the regular expression does not compile: {e}",
+                        f"정규 표현식이 올바르지 않습니다: {e}")))
+        return out
+
+    def _images(self) -> list[str]:
+        image = self.params.get("image")
+        return [] if image is None else [image] if isinstance(image, str) else list(image)
+
+    def _states(self) -> list[str]:
+        state = self.params.get("state")
+        return [] if state is None else [state] if isinstance(state, str) else list(state)
+
+    def expectation(self) -> Text:
+        p = self.params
+        who = f"container {p['name']}" if "name" in p else "a container"
+        parts_en, parts_ko = [who], [who.replace("a container", "컨테이너")]
+        if self._images():
+            imgs = " or ".join(self._images())
+            parts_en.append(f"created from {imgs}")
+            parts_ko.append(f"{imgs}에서 생성됨")
+        for key, spec in (p.get("env") or {}).items():
+            parts_en.append(f"env {key} {match.describe(spec)}")
+            parts_ko.append(f"환경 변수 {key} {match.describe(spec)}")
+        if self._states():
+            parts_en.append("state " + "/".join(self._states()))
+            parts_ko.append("상태 " + "/".join(self._states()))
+        if "logs" in p:
+            parts_en.append(f"logs show /{p['logs']}/")
+            parts_ko.append(f"로그에 /{p['logs']}/ 출력")
+        return Text(", ".join(parts_en), ", ".join(parts_ko))
+
+    def _candidates(self, engine) -> list[tuple[dict, str]]:
+        wanted = {}
+        for ref in self._images():
+            attrs = engine.image(ref)
+            if attrs is not None:
+                wanted[attrs["Id"]] = ref
+        if "name" in self.params:
+            found = engine.container(self.params["name"])
+            return [(found, wanted.get(found["Image"], found["Config"].get("Image", "")))] if found else []
+        out = []
+        for image_id, ref in wanted.items():
+            out += [(c, ref) for c in engine.containers_from(image_id)]
+        return out
+
+    def run(self, engine):
+        p = self.params
+        candidates = self._candidates(engine)
+        if not candidates:
+            if "name" in p:
+                return failed(f"no container named {p['name']}", f"이름이 {p['name']}인 컨테이너가 없습니다")
+            imgs = ", ".join(self._images())
+            return failed(f"no container was created from {imgs}", f"{imgs}에서 만든 컨테이너가 없습니다")
+        wanted_ids = {engine.image(r)["Id"] for r in self._images() if engine.image(r)}
+        evidence, reasons = [], []
+        for attrs, ref in candidates:
+            ok, why, seen = self._judge(engine, attrs, wanted_ids)
+            evidence.append(seen)
+            if ok:
+                return passed(f"container {_name(attrs)} is as expected",
+                              f"컨테이너 {_name(attrs)}이(가) 기대와 같습니다", seen)
+            reasons.append(why)
+        first = reasons[0]
+        if len(candidates) == 1:
+            return failed(first.en, first.ko, *evidence)
+        return failed(f"none of {len(candidates)} containers is as expected; e.g. {first.en}",
+                      f"컨테이너 {len(candidates)}개 중 기대와 같은 것이 없습니다. 예: {first.ko}",
+                      *evidence[:10])
+
+    def _judge(self, engine, attrs, wanted_ids) -> tuple[bool, Text, str]:
+        p = self.params
+        name = _name(attrs)
+        env = match.env_dict((attrs.get("Config") or {}).get("Env"))
+        state = (attrs.get("State") or {}).get("Status", "")
+        seen = [f"{name}: image {attrs['Config'].get('Image', '')}, state {state}"]
+        seen += [f"{k}={env.get(k)}" for k in (p.get("env") or {})]
+        if wanted_ids and attrs.get("Image") not in wanted_ids:
+            return False, Text(f"{name} was created from {attrs['Config'].get('Image')}, not from "
+                               f"{' or '.join(self._images())}",
+                               f"{name}은(는) {' 또는 '.join(self._images())}이(가) 아니라 "
+                               f"{attrs['Config'].get('Image')}에서 만들어졌습니다"), "; ".join(seen)
+        for key, spec in (p.get("env") or {}).items():
+            if not match.matches(spec, env.get(key)):
+                return False, Text(f"{name} has {key}={env.get(key)!r}; wanted {match.describe(spec)}",
+                                   f"{name}의 {key}={env.get(key)!r}입니다. 기대: {match.describe(spec)}"
+                                   ), "; ".join(seen)
+        if self._states() and state not in self._states():
+            return False, Text(f"{name} is {state}; wanted {'/'.join(self._states())}",
+                               f"{name}의 상태는 {state}입니다. 기대: {'/'.join(self._states())}"
+                               ), "; ".join(seen)
+        if "logs" in p:
+            pattern = pattern_for(p["logs"], env)
+            logs = engine.logs(attrs["Id"])
+            lines = logs.strip().splitlines()
+            seen.append(f"log: {lines[0][:160] if lines else '(empty)'}")
+            if pattern is None or not re.search(pattern, logs, re.M):
+                return False, Text(f"{name}'s logs do not show /{p['logs']}/",
+                                   f"{name}의 로그에 /{p['logs']}/가 없습니다"), "; ".join(seen)
+        return True, Text("", ""), "; ".join(seen)
+
+
+def _name(attrs: dict) -> str:
+    return (attrs.get("Name") or attrs["Id"][:12]).lstrip("/")

@@ -1,0 +1,66 @@
+"""image_file: a file in an image exists, with exact content or matching a regex.
+
+Read through the archive API from a created, never-started container: the student's image is
+not run, and an image without a shell or `cat` reads the same.
+"""
+from __future__ import annotations
+
+import re
+
+from ..text import Text
+from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
+
+DEFAULT_CAP = 1_000_000
+
+
+@register
+class ImageFile(Check):
+    kind = "image_file"
+    schema = {
+        "image": IMAGE_REF,
+        "path": {"type": "string", "pattern": "^/", "description": "Absolute path in the image."},
+        "content": {"type": "string", "description": "Exactly this content."},
+        "matches": REGEX,
+        "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
+                      "description": "Read at most this much (default 1 MB)."},
+    }
+    required = ("image", "path")
+
+    @classmethod
+    def problems(cls, params):
+        return regex_problems(params, "matches")
+
+    def expectation(self) -> Text:
+        p = self.params
+        what = ""
+        if "content" in p:
+            what = f" with content {p['content']!r}"
+        elif "matches" in p:
+            what = f" matching /{p['matches']}/"
+        return Text(f"{p['path']} exists in image {p['image']}{what}",
+                    f"이미지 {p['image']}에 {p['path']} 파일이 있음{what}")
+
+    def run(self, engine):
+        p = self.params
+        ref, path = p["image"], p["path"]
+        image = require_image(engine, ref)
+        cap = p.get("max_bytes", DEFAULT_CAP)
+        got = engine.read_file(image["Id"], path, cap)
+        if got is None:
+            return failed(f"{path} does not exist in {ref}", f"{ref}에 {path} 파일이 없습니다")
+        if got.is_dir:
+            return failed(f"{path} in {ref} is a directory, not a file",
+                          f"{ref}의 {path}은(는) 파일이 아니라 디렉터리입니다")
+        text = got.content.decode("utf-8", "replace")
+        shown = text if len(text) <= 200 else text[:200] + "..."
+        evidence = [f"{path}: {got.size} bytes", f"content: {shown!r}"]
+        if got.truncated:
+            evidence.append(f"read only the first {cap} bytes")
+        if "content" in p and (got.truncated or text != p["content"]):
+            return failed(f"{path} in {ref} does not hold the expected content",
+                          f"{ref}의 {path} 내용이 기대와 다릅니다", *evidence)
+        if "matches" in p and not re.search(p["matches"], text):
+            return failed(f"{path} in {ref} does not match /{p['matches']}/",
+                          f"{ref}의 {path} 내용이 /{p['matches']}/에 맞지 않습니다", *evidence)
+        return passed(f"{path} in {ref} is as expected", f"{ref}의 {path} 파일이 기대와 같습니다",
+                      *evidence)

@@ -1,0 +1,96 @@
+"""image_history: the image's history holds given instructions in order (any builder)."""
+from __future__ import annotations
+
+from .. import history
+from ..text import Text
+from .base import IMAGE_REF, Check, Fail, failed, passed, register, require_image
+
+
+@register
+class ImageHistory(Check):
+    kind = "image_history"
+    schema = {
+        "image": {**IMAGE_REF, "description": "The image to read; or give `repository`."},
+        "repository": {"type": "string", "minLength": 1,
+                       "description": "Any tag of this repository may pass (e.g. web-ping)."},
+        "base": {**IMAGE_REF, "description": "Only the entries added above this image count."},
+        "steps": {"type": "array", "minItems": 1,
+                  "items": {"type": "string", "pattern": r"^[A-Za-z]+( .+)?$"},
+                  "description": "Instructions in order: `ENV TARGET`, `WORKDIR /web-ping`, `COPY app.js`, `CMD`."},
+        "last": {"type": "boolean", "description": "The last step must be the image's newest entry."},
+    }
+
+    @classmethod
+    def problems(cls, params):
+        if ("image" in params) == ("repository" in params):
+            return [((), Text("give exactly one of `image` or `repository`",
+                              "`image`와 `repository` 중 정확히 하나를 적으세요"))]
+        bad = [s for s in params.get("steps", []) if isinstance(s, str)
+               and history.Want.parse(s).instruction not in history.INSTRUCTIONS]
+        return [(("steps",), Text(f"not a Dockerfile instruction: {b}",
+                                  f"Dockerfile 인스트럭션이 아닙니다: {b}")) for b in bad]
+
+    def _wants(self):
+        return [history.Want.parse(s) for s in self.params["steps"]]
+
+    def expectation(self) -> Text:
+        p = self.params
+        what = p.get("image") or f"some tag of {p['repository']}"
+        what_ko = p.get("image") or f"{p['repository']}의 어떤 태그"
+        order = " -> ".join(map(str, self._wants()))
+        end = (", the last one last", ", 마지막 단계가 맨 끝") if p.get("last") else ("", "")
+        return Text(f"history of {what} holds, in order: {order}{end[0]}",
+                    f"{what_ko}의 히스토리에 순서대로 있음: {order}{end[1]}")
+
+    def run(self, engine):
+        p = self.params
+        if "repository" in p:
+            tags = engine.tags(p["repository"])
+            if not tags:
+                return failed(f"no image of repository {p['repository']} found",
+                              f"{p['repository']} 저장소의 이미지가 없습니다")
+        else:
+            tags = [p["image"]]
+        outcomes = [self._one(engine, tag) for tag in tags]
+        for outcome in outcomes:
+            if outcome.passed:
+                return outcome
+        if len(outcomes) == 1:
+            return outcomes[0]
+        evidence = tuple(f"{t}: {o.message.en}" for t, o in zip(tags, outcomes))
+        return failed(f"no tag of {p['repository']} has that history ({', '.join(tags)} checked)",
+                      f"{p['repository']}의 어떤 태그도 조건에 맞지 않습니다 (확인함: {', '.join(tags)})",
+                      *evidence)
+
+    def _one(self, engine, ref):
+        p = self.params
+        try:
+            image = require_image(engine, ref)
+        except Fail as f:
+            return f.outcome
+        entries = engine.history(image["Id"])
+        if "base" in p:
+            try:
+                base = require_image(engine, p["base"])
+            except Fail as f:
+                return f.outcome
+            entries = history.own_entries(entries, engine.history(base["Id"]))
+            if entries is None:
+                return failed(f"{ref} is not built on {p['base']}",
+                              f"{ref}은(는) {p['base']} 기반이 아닙니다")
+        found = history.steps(entries)
+        wants = self._wants()
+        count, hits = history.in_order(wants, found)
+        evidence = tuple(f"{ref}: " + s.describe() for s in found[-12:])
+        if count < len(wants):
+            missing = wants[count]
+            return failed(
+                f"{ref}: found {count} of {len(wants)} steps in order; `{missing}` is missing "
+                f"after them", f"{ref}: {len(wants)}단계 중 {count}단계만 순서대로 있습니다. "
+                f"그 뒤에 `{missing}`이(가) 없습니다", *evidence)
+        if p.get("last") and hits[-1] != len(found) - 1:
+            return failed(f"{ref}: `{wants[-1]}` is not the last instruction; after it comes "
+                          f"`{found[-1].describe()}`",
+                          f"{ref}: `{wants[-1]}`이(가) 마지막 인스트럭션이 아닙니다. 그 뒤에 "
+                          f"`{found[-1].describe()}`이(가) 있습니다", *evidence)
+        return passed(f"{ref} has the steps in order", f"{ref}에 단계가 순서대로 있습니다", *evidence)

@@ -1,0 +1,90 @@
+"""run: a behaviour probe. Run an image with env and/or command overrides and watch its output.
+
+The probe has no network, no capabilities, capped memory and pids, and a wall-clock limit; it
+is removed as soon as the output matches, the process exits or the time is up.
+"""
+from __future__ import annotations
+
+import re
+
+from ..text import Text
+from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
+
+MAX_TIMEOUT = 60
+
+
+@register
+class Run(Check):
+    kind = "run"
+    schema = {
+        "image": IMAGE_REF,
+        "env": {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "Environment overrides, like `docker run --env`."},
+        "command": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                    "description": "Overrides CMD, like the words after the image in `docker run`."},
+        "expect": {**REGEX, "description": "Passes once the output matches (re.search, multiline)."},
+        "exit_code": {"type": "integer", "description": "The process must exit with this code."},
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT,
+                    "description": "Seconds to wait (default 10)."},
+    }
+    required = ("image",)
+
+    @classmethod
+    def problems(cls, params):
+        out = regex_problems(params, "expect")
+        if "expect" not in params and "exit_code" not in params:
+            out.append(((), Text("give `expect`, `exit_code` or both",
+                                 "`expect`나 `exit_code` 중 하나 이상을 적으세요")))
+        return out
+
+    def _command(self):
+        command = self.params.get("command")
+        return ["/bin/sh", "-c", command] if isinstance(command, str) else command
+
+    def _how(self) -> str:
+        p = self.params
+        words = ["docker run"] + [f"--env {k}={v}" for k, v in (p.get("env") or {}).items()]
+        words.append(p["image"])
+        command = p.get("command")
+        if command:
+            words.append(command if isinstance(command, str) else " ".join(command))
+        return " ".join(words)
+
+    def expectation(self) -> Text:
+        p = self.params
+        wants = []
+        if "expect" in p:
+            wants.append(f"/{p['expect']}/")
+        if "exit_code" in p:
+            wants.append(f"exit {p['exit_code']}")
+        return Text(f"`{self._how()}` prints {' and '.join(wants)}",
+                    f"`{self._how()}` 실행 결과: {' 그리고 '.join(wants)}")
+
+    def run(self, engine):
+        p = self.params
+        image = require_image(engine, p["image"])
+        # With an exit code to check, the probe must run to its end, not stop at the first match.
+        stop_at = None if "exit_code" in p else p.get("expect")
+        result = engine.probe(image["Id"], env=p.get("env"), command=self._command(),
+                              expect=stop_at, timeout=p.get("timeout", 10))
+        matched = result.matched or ("expect" in p and stop_at is None
+                                     and re.search(p["expect"], result.output, re.M) is not None)
+        lines = result.output.strip().splitlines()
+        evidence = [f"ran: {self._how()}"] + [f"output: {line[:200]}" for line in lines[:8]]
+        if not lines:
+            evidence.append("output: (nothing)")
+        if result.timed_out:
+            evidence.append(f"still running after {p.get('timeout', 10)} s; stopped")
+        elif result.exit_code is not None:
+            evidence.append(f"exit code: {result.exit_code}")
+        if "expect" in p and not matched:
+            return failed(f"`{self._how()}` did not print /{p['expect']}/",
+                          f"`{self._how()}`의 출력에 /{p['expect']}/가 없습니다", *evidence)
+        if "exit_code" in p:
+            code = result.exit_code
+            if code != p["exit_code"]:
+                return failed(f"`{self._how()}` exited with {code}, not {p['exit_code']}",
+                              f"`{self._how()}`의 종료 코드가 {p['exit_code']}이(가) 아니라 {code}입니다",
+                              *evidence)
+        return passed(f"`{self._how()}` behaved as expected", f"`{self._how()}`이(가) 기대대로 동작합니다",
+                      *evidence)

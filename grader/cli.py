@@ -1,0 +1,229 @@
+"""The `grade` command. It parses arguments and renders results; grading lives elsewhere.
+
+Heavy modules (the docker SDK, jsonschema) are imported inside commands so `grade --help` is quick.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .text import Text, detect_lang
+
+EXIT_OK, EXIT_POINTS_MISSING, EXIT_USAGE, EXIT_ENGINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class DefaultGroup(click.Group):
+    """`grade ch03` means `grade check ch03`; `grade list` and `grade explain` stay commands."""
+
+    default = "check"
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [self.default] + list(args)
+        elif not args:
+            args = [self.default]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage("grade", "LAB [OPTIONS] | COMMAND [ARGS]...")
+
+
+def _lang(value):
+    return detect_lang(value)
+
+
+def _say(text: Text, lang: str, err: bool = True) -> None:
+    click.echo(text(lang), err=err)
+
+
+def _load(lab: str | None, rubric_file: str | None, lang: str):
+    """The rubric to grade, or exit 2 with a clear message."""
+    from . import labs
+    from .rubric import RubricError, load
+
+    if rubric_file:
+        path = Path(rubric_file)
+    elif lab:
+        path = labs.find(lab)
+        if path is None:
+            near = labs.nearest(lab)
+            known = ", ".join(labs.bundled()) or "-"
+            msg = Text(f"There is no lab called '{lab}'." + (f" Did you mean '{near}'?" if near else "") +
+                       f" Bundled labs: {known}. Run `grade list` to see them.",
+                       f"'{lab}'라는 실습이 없습니다." + (f" '{near}'을(를) 의도하셨나요?" if near else "") +
+                       f" 제공되는 실습: {known}. `grade list`로 볼 수 있습니다.")
+            _say(msg, lang)
+            sys.exit(EXIT_USAGE)
+    else:
+        _say(Text("Say which lab to grade, e.g. `grade ch03` (see `grade list`), or give --rubric FILE.",
+                  "채점할 실습을 적으세요. 예: `grade ch03` (`grade list` 참고) 또는 --rubric FILE."), lang)
+        sys.exit(EXIT_USAGE)
+    try:
+        return load(path)
+    except RubricError as e:
+        _say(Text("The rubric has problems:", "루브릭에 문제가 있습니다:"), lang)
+        click.echo(e.render(lang), err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _default_student() -> str:
+    if os.environ.get("GITLAB_CI") and os.environ.get("GITLAB_USER_LOGIN"):
+        return os.environ["GITLAB_USER_LOGIN"]
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name (a bare container): still grade
+        return "unknown"
+
+
+def _write(path: str, content: str, lang: str) -> None:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(content, encoding="utf-8")
+    except OSError as e:
+        _say(Text(f"Could not write {path}: {e.strerror}", f"{path}에 쓸 수 없습니다: {e.strerror}"), lang)
+        sys.exit(EXIT_USAGE)
+
+
+def _on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
+                           help="Output language (default: from LANG/LC_ALL; ko_* gives Korean).")
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grade")
+def main():
+    """Grade a Docker textbook lab by inspecting your Docker Engine.
+
+    \b
+      grade ch03                 grade chapter 3 on the engine DOCKER_HOST points at
+      grade ch03 --lang ko       the same, in Korean
+      grade list                 the labs you can grade
+      grade explain ch03         what each check expects, without touching the engine
+
+    Exit codes: 0 all points earned, 1 points missing, 2 usage or rubric error,
+    3 the Docker Engine could not be reached or failed.
+    """
+
+
+@main.command("check", hidden=True)
+@click.argument("lab", required=False)
+@click.option("--rubric", "rubric_file", type=click.Path(dir_okay=False), help="Grade this rubric file instead of a bundled lab.")
+@click.option("--json", "json_path", metavar="PATH", help="Also write the JSON report here.")
+@click.option("--junit", "junit_path", metavar="PATH", help="Also write the JUnit XML report here.")
+@click.option("--student", metavar="ID", help="Student id for the reports (default: GITLAB_USER_LOGIN in GitLab CI, else your user name).")
+@click.option("--host", metavar="URL", help="Engine address, e.g. unix:///var/run/docker.sock or tcp://docker:2376 (default: DOCKER_HOST, then the docker context).")
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True, help="Seconds to wait for each engine call.")
+@LANG_OPTION
+def check(lab, rubric_file, json_path, junit_path, student, host, timeout, lang):
+    """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine."""
+    lang = _lang(lang)
+    rubric = _load(lab, rubric_file, lang)
+    from .engine import EngineUnavailable, connect
+    from .grading import grade, unreachable_report
+    from .reports import json_report, junit, terminal
+
+    student = student or _default_student()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    engine = None
+    try:
+        try:
+            engine = connect(host, timeout=timeout)
+        except EngineUnavailable as e:
+            _say(e.message, lang)
+            report = unreachable_report(rubric, student, e)
+        else:
+            engine.remove_orphans()
+            report = grade(rubric, engine, student)
+    except KeyboardInterrupt:
+        if engine is not None:
+            engine.cleanup()
+        _say(Text("Interrupted: grading stopped and its probe containers were removed.",
+                  "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
+        sys.exit(EXIT_INTERRUPTED)
+    if json_path:
+        _write(json_path, json_report.render(report, lang), lang)
+    if junit_path:
+        _write(junit_path, junit.render(report, lang), lang)
+    if engine is not None:
+        click.echo(terminal.render(report, lang, color=sys.stdout.isatty()), nl=False)
+    sys.exit(report.exit_code())
+
+
+@main.command("list")
+@LANG_OPTION
+def list_labs(lang):
+    """List the bundled labs with their titles and points."""
+    from . import labs
+    from .rubric import RubricError, load
+
+    lang = _lang(lang)
+    status = EXIT_OK
+    for name in labs.bundled():
+        try:
+            rubric = load(labs.find(name))
+        except RubricError as e:
+            click.echo(f"{name:8} " + Text("(broken rubric)", "(잘못된 루브릭)")(lang))
+            click.echo(e.render(lang), err=True)
+            status = EXIT_USAGE
+            continue
+        bonus = f" + {rubric.bonus_score:g} bonus" if rubric.bonus_score else ""
+        checks = Text(f"{len(rubric.checks)} checks", f"검사 {len(rubric.checks)}개")(lang)
+        click.echo(f"{name:8} {rubric.title(lang)}  [{rubric.max_score:g} pts{bonus}, {checks}]")
+    sys.exit(status)
+
+
+@main.command("explain")
+@click.argument("lab", required=False)
+@click.option("--rubric", "rubric_file", type=click.Path(dir_okay=False), help="Explain this rubric file.")
+@LANG_OPTION
+def explain(lab, rubric_file, lang):
+    """Print what every check of LAB expects and its hint, without touching the engine."""
+    from .checks import KINDS
+
+    lang = _lang(lang)
+    rubric = _load(lab, rubric_file, lang)
+    click.echo(click.style(f"{rubric.title(lang)} ({rubric.lab})", bold=True))
+    section = None
+    for spec in rubric.checks:
+        if spec.section != section:
+            section = spec.section
+            click.echo("\n" + click.style(spec.section_title(lang), bold=True))
+        bonus = " bonus" if spec.bonus else ""
+        click.echo(f"  {spec.id} [{spec.points:g} pts{bonus}] {spec.title(lang)}")
+        click.echo(f"      {KINDS[spec.kind](spec.params).expectation()(lang)}")
+        if spec.needs:
+            click.echo("      needs: " + ", ".join(spec.needs))
+        click.echo(f"      {Text('hint', '힌트')(lang)}: {spec.hint(lang)}")
+
+
+@main.group("rubric")
+def rubric_group():
+    """Tools for rubric authors."""
+
+
+@rubric_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@LANG_OPTION
+def rubric_check(files, lang):
+    """Validate rubric FILES without an engine (exit 0 valid, 2 problems)."""
+    from .rubric import RubricError, load
+
+    lang = _lang(lang)
+    status = EXIT_OK
+    for f in files:
+        try:
+            rubric = load(f)
+            click.echo(f"{f}: ok ({rubric.lab}, {len(rubric.checks)} checks, {rubric.max_score:g} pts)")
+        except RubricError as e:
+            click.echo(e.render(lang), err=True)
+            status = EXIT_USAGE
+    sys.exit(status)

@@ -1,0 +1,485 @@
+"""Engine: a thin, read-only view of one Docker Engine for the length of a grading run.
+
+Connects the way the docker CLI does, translates every failure into EngineError (never a
+traceback), memoises what checks share, and owns the grader's probe containers.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import ssl
+import tarfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from . import refs
+from .text import Text
+
+PROBE_LABEL = "org.grade.probe"
+RUN_LABEL = "org.grade.run"
+STARTED_LABEL = "org.grade.started"
+OWNER_LABEL = "org.grade.owner"  # host:pid of the grader, to spot probes of a killed run
+ORPHAN_AGE = 300  # seconds; longer than any probe may live, so a live grader's probes are younger
+DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at a prompt
+LOG_TAIL = 200
+FILE_CAP = 1_000_000
+
+
+class EngineError(Exception):
+    """The engine could not be reached or failed: never the student's fault."""
+
+    def __init__(self, message: Text, address: str = ""):
+        super().__init__(message.en)
+        self.message = message
+        self.address = address
+
+
+class EngineUnavailable(EngineError):
+    """Could not connect at all."""
+
+
+@dataclass
+class ProbeResult:
+    output: str
+    exit_code: int | None
+    matched: bool
+    timed_out: bool
+    seconds: float
+
+
+@dataclass
+class FileRead:
+    size: int
+    content: bytes
+    truncated: bool
+    is_dir: bool = False
+
+
+def _causes(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        for arg in getattr(exc, "args", ()):
+            if isinstance(arg, BaseException):
+                yield from _causes(arg)
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
+        if not isinstance(exc, BaseException):
+            exc = None
+
+
+def explain_connect_failure(exc: BaseException, address: str) -> Text:
+    """One paragraph: what was tried, what went wrong, what to do."""
+    causes = list(_causes(exc))
+    text = " ".join(str(c) for c in causes)
+    sock = address[len("unix://"):] if address.startswith("unix://") else ""
+    if sock and not os.path.exists(sock):
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: the socket does not exist, so Docker is "
+            "not running. Start Docker (Docker Desktop, or `sudo systemctl start docker`) and run "
+            "`grade` again. If your engine listens elsewhere, set DOCKER_HOST or use --host.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 소켓 파일이 없으니 Docker가 실행 중이 아닙니다. "
+            "Docker를 시작하고(Docker Desktop 또는 `sudo systemctl start docker`) `grade`를 다시 실행하세요. "
+            "엔진이 다른 주소에 있다면 DOCKER_HOST를 설정하거나 --host를 쓰세요.")
+    if any(isinstance(c, PermissionError) for c in causes) or "Permission denied" in text:
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: permission denied on the socket. Add "
+            "yourself to the docker group (`sudo usermod -aG docker $USER`, then log out and in) or "
+            "run `sudo grade ...`.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 소켓에 접근 권한이 없습니다. "
+            "docker 그룹에 사용자를 추가하거나(`sudo usermod -aG docker $USER` 후 다시 로그인) "
+            "`sudo grade ...`로 실행하세요.")
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "SSL" in text or "certificate" in text:
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: the TLS handshake failed ({_short(causes)}). "
+            "Check that DOCKER_CERT_PATH holds ca.pem, cert.pem and key.pem for this engine and "
+            "that DOCKER_TLS_VERIFY is set only for TLS engines.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. TLS 연결에 실패했습니다({_short(causes)}). "
+            "DOCKER_CERT_PATH에 이 엔진의 ca.pem, cert.pem, key.pem이 있는지, TLS 엔진일 때만 "
+            "DOCKER_TLS_VERIFY를 설정했는지 확인하세요.")
+    if "HTTPS server" in text or "TLS" in text:
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: it speaks TLS but the client does not. "
+            "Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the engine's client certificates.",
+            f"{address}의 Docker 엔진은 TLS를 쓰는데 클라이언트 설정에는 TLS가 없습니다. "
+            "DOCKER_TLS_VERIFY=1과 DOCKER_CERT_PATH(클라이언트 인증서 폴더)를 설정하세요.")
+    if any(isinstance(c, (socket.timeout, TimeoutError)) for c in causes) or "timed out" in text:
+        return Text(
+            f"The Docker Engine at {address} did not answer in time. Check that it is running and "
+            "not overloaded, or give it longer with --timeout.",
+            f"{address}의 Docker 엔진이 제시간에 응답하지 않았습니다. 엔진이 실행 중이고 과부하가 "
+            "아닌지 확인하거나 --timeout으로 시간을 늘리세요.")
+    if any(isinstance(c, socket.gaierror) for c in causes) or "resolve" in text.lower():
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: that host name does not resolve. Check "
+            "DOCKER_HOST (or --host).",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 호스트 이름을 찾을 수 없습니다. "
+            "DOCKER_HOST(또는 --host)를 확인하세요.")
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: the connection was refused, so no engine "
+            "is listening there. Start Docker, or point DOCKER_HOST (or --host) at your engine.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 연결이 거부되었으니 그 주소에서 엔진이 "
+            "실행 중이 아닙니다. Docker를 시작하거나 DOCKER_HOST(또는 --host)를 엔진 주소로 설정하세요.")
+    return Text(
+        f"Cannot reach the Docker Engine at {address}: {_short(causes)}. Check that Docker is "
+        "running and that DOCKER_HOST (or --host) points at it.",
+        f"{address}에서 Docker 엔진에 연결할 수 없습니다: {_short(causes)}. Docker가 실행 중인지, "
+        "DOCKER_HOST(또는 --host)가 올바른지 확인하세요.")
+
+
+def _short(causes) -> str:
+    last = causes[-1] if causes else None
+    msg = str(last) if last else "unknown error"
+    return msg if len(msg) < 200 else msg[:200] + "..."
+
+
+def _engine_address(host: str | None) -> str:
+    if host:
+        return host
+    if os.environ.get("DOCKER_HOST"):
+        return os.environ["DOCKER_HOST"]
+    try:
+        from docker.context import ContextAPI
+
+        ctx = ContextAPI.get_current_context()
+        if ctx is not None and ctx.Host:
+            return ctx.Host
+    except Exception:  # a broken CLI config must not stop grading; fall back like the CLI
+        pass
+    return "unix:///var/run/docker.sock"
+
+
+def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> "Engine":
+    """DOCKER_HOST (+ TLS variables), else the docker CLI's current context, else the default socket."""
+    import docker
+    import requests
+
+    address = _engine_address(host)
+    try:
+        from docker.utils import kwargs_from_env
+
+        params = kwargs_from_env()
+        if host:
+            params["base_url"] = host
+        elif "base_url" not in params:
+            from docker.context import ContextAPI
+
+            for k, v in ContextAPI.kwargs_from_context().items():
+                params.setdefault(k, v)
+        if "base_url" not in params:
+            params["base_url"] = address
+        # Negotiate: the engine may be older (20.10 speaks 1.41) or newer than the SDK's default.
+        api = docker.APIClient(version="auto", timeout=timeout, **params)
+        # REQUESTS_CA_BUNDLE & co. would silently replace the engine's ca.pem: ignore them.
+        api.trust_env = False
+        version = api.version(api_version=False)
+    except (docker.errors.DockerException, requests.RequestException, OSError, ValueError) as e:
+        raise EngineUnavailable(explain_connect_failure(e, address), address) from None
+    return Engine(api, address, version)
+
+
+class Engine:
+    def __init__(self, api, address: str, version: dict):
+        self.api = api
+        self.address = address
+        self.info = {
+            "address": address,
+            "server_version": version.get("Version", ""),
+            "api_version": api.api_version,
+            "os": version.get("Os", ""),
+            "arch": version.get("Arch", ""),
+        }
+        self.run_id = uuid.uuid4().hex[:12]
+        self._memo: dict = {}
+        self._memo_lock = threading.Lock()
+        self._probes: set[str] = set()
+        self._probes_lock = threading.Lock()
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    def call(self, fn, *args, missing=None, **kwargs):
+        """Call the API; 404 gives `missing`, any other failure raises EngineError."""
+        import docker
+        import requests
+
+        try:
+            return fn(*args, **kwargs)
+        except docker.errors.NotFound:
+            return missing
+        except docker.errors.APIError as e:
+            if e.status_code == 404:
+                return missing
+            raise EngineError(Text(f"the Docker Engine failed: {e.explanation or e}",
+                                   f"Docker 엔진 오류: {e.explanation or e}"), self.address) from None
+        except (docker.errors.DockerException, requests.RequestException, OSError) as e:
+            raise EngineError(Text(
+                f"lost the Docker Engine at {self.address}: {_short(list(_causes(e)))}",
+                f"{self.address}의 Docker 엔진과의 연결이 끊겼습니다: {_short(list(_causes(e)))}"),
+                self.address) from None
+
+    def _memoised(self, key, compute):
+        with self._memo_lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = compute()
+        with self._memo_lock:
+            self._memo[key] = value
+        return value
+
+    # ---- images --------------------------------------------------------------------------------
+
+    def image(self, ref: str) -> dict | None:
+        """Inspect an image by reference; only an exact tag (or digest, or id) counts, not a prefix."""
+        def compute():
+            attrs = self.call(self.api.inspect_image, ref)
+            if attrs is None:
+                return None
+            if ref.startswith("sha256:") or attrs["Id"].startswith("sha256:" + ref):
+                return attrs
+            want = refs.normalize(ref)
+            names = [refs.normalize(t) for t in attrs.get("RepoTags") or ()]
+            names += [refs.normalize(d) for d in attrs.get("RepoDigests") or ()]
+            return attrs if want in names else None
+        return self._memoised(("image", ref), compute)
+
+    def tags(self, repository: str) -> list[str]:
+        """Every tag of one repository, found by the engine's own filter."""
+        def compute():
+            repo = refs.repository(repository)
+            found = self.call(self.api.images, name=repo, missing=[]) or []
+            out = []
+            for img in found:
+                for tag in img.get("RepoTags") or ():
+                    if refs.repository(tag) == repo:
+                        out.append(refs.familiar(refs.normalize(tag)))
+            return sorted(set(out))
+        return self._memoised(("tags", repository), compute)
+
+    def history(self, image_id: str) -> list[dict]:
+        """Newest entry first, as the engine gives it."""
+        return self._memoised(("history", image_id),
+                              lambda: self.call(self.api.history, image_id, missing=[]) or [])
+
+    # ---- containers ----------------------------------------------------------------------------
+
+    def container(self, name: str) -> dict | None:
+        """By exact name: inspect also resolves id prefixes, so the name is compared too."""
+        def compute():
+            attrs = self.call(self.api.inspect_container, name)
+            if attrs is None or attrs.get("Name", "").lstrip("/") != name.lstrip("/"):
+                return None
+            return attrs
+        return self._memoised(("container", name), compute)
+
+    def containers_from(self, image_id: str) -> list[dict]:
+        """Containers created from exactly this image (the engine's filter also matches children)."""
+        def compute():
+            listed = self.call(self.api.containers, all=True, filters={"ancestor": image_id},
+                               missing=[]) or []
+            out = []
+            for c in listed:
+                if c.get("ImageID") != image_id or self._is_probe(c.get("Labels")):
+                    continue
+                attrs = self.call(self.api.inspect_container, c["Id"])
+                if attrs is not None:
+                    out.append(attrs)
+            return out
+        return self._memoised(("from", image_id), compute)
+
+    def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
+        def compute():
+            raw = self.call(self.api.logs, container_id, stdout=True, stderr=True, tail=tail,
+                            missing=b"") or b""
+            return raw.decode("utf-8", "replace")
+        return self._memoised(("logs", container_id, tail), compute)
+
+    @staticmethod
+    def _is_probe(labels) -> bool:
+        return bool(labels) and PROBE_LABEL in labels
+
+    # ---- probes: the only things grading creates ------------------------------------------------
+
+    def _labels(self) -> dict:
+        return {PROBE_LABEL: "1", RUN_LABEL: self.run_id, STARTED_LABEL: str(int(time.time())),
+                OWNER_LABEL: _owner()}
+
+    def _create_probe(self, image: str, **kwargs) -> str:
+        host_config = self.api.create_host_config(
+            network_mode="none", mem_limit="256m", memswap_limit="256m", pids_limit=128,
+            cap_drop=["ALL"], security_opt=["no-new-privileges"], auto_remove=False)
+        created = self.call(self.api.create_container, image, labels=self._labels(),
+                            host_config=host_config, network_disabled=True, **kwargs)
+        if created is None:
+            raise EngineError(Text(f"image {image} vanished while grading",
+                                   f"채점 중에 이미지 {image}이(가) 사라졌습니다"), self.address)
+        cid = created["Id"]
+        with self._probes_lock:
+            self._probes.add(cid)
+        return cid
+
+    def _remove_probe(self, cid: str) -> None:
+        try:
+            self.api.remove_container(cid, force=True, v=True)
+        except Exception:  # already gone, or the engine died: cleanup() and the next run retry
+            return
+        with self._probes_lock:
+            self._probes.discard(cid)
+
+    def cleanup(self) -> None:
+        """Remove every probe this run still owns (after Ctrl-C or SIGTERM)."""
+        with self._probes_lock:
+            left = list(self._probes)
+        for cid in left:
+            self._remove_probe(cid)
+
+    def read_file(self, image_id: str, path: str, cap: int = FILE_CAP) -> FileRead | None:
+        """Read a file from an image through the archive API: the container is never started."""
+        def compute():
+            cid = self._create_probe(image_id, entrypoint=["/.grade-never-started"], command=[])
+            try:
+                got = self.call(self.api.get_archive, cid, path)
+                if got is None:
+                    return None
+                stream, stat = got
+                mode = stat.get("mode", 0)
+                if mode & (1 << 31):  # Go's os.ModeDir
+                    return FileRead(size=stat.get("size", 0), content=b"", truncated=False, is_dir=True)
+                return self._first_member(stream, stat.get("size", 0), cap)
+            finally:
+                self._remove_probe(cid)
+        return self._memoised(("file", image_id, path, cap), compute)
+
+    def _first_member(self, stream, size: int, cap: int) -> FileRead:
+        reader = _StreamReader(stream)
+        try:
+            with tarfile.open(fileobj=reader, mode="r|") as tar:
+                member = tar.next()
+                if member is not None and member.issym():
+                    return FileRead(size=0, content=("-> " + member.linkname).encode(), truncated=False)
+                handle = tar.extractfile(member) if member is not None else None
+                data = handle.read(cap + 1) if handle is not None else b""
+        except (tarfile.TarError, OSError) as e:
+            raise EngineError(Text(f"could not read the file archive: {e}",
+                                   f"파일 아카이브를 읽을 수 없습니다: {e}"), self.address) from None
+        finally:
+            reader.close()
+        return FileRead(size=size, content=data[:cap], truncated=len(data) > cap)
+
+    def probe(self, image: str, env: dict | None = None, command: list | None = None,
+              expect: str | None = None, timeout: float = 10.0) -> ProbeResult:
+        """Run the image until its output matches `expect`, it exits, or `timeout` passes."""
+        start = time.monotonic()
+        kwargs = {"environment": env or None}
+        if command:
+            kwargs["command"] = command
+        cid = self._create_probe(image, **kwargs)
+        pattern = re.compile(expect, re.M) if expect else None
+        chunks: list[bytes] = []
+        done = threading.Event()
+        matched = threading.Event()
+
+        def read():
+            try:
+                for chunk in self.api.logs(cid, stream=True, follow=True, stdout=True, stderr=True):
+                    chunks.append(chunk)
+                    if pattern and pattern.search(b"".join(chunks).decode("utf-8", "replace")):
+                        matched.set()
+                        break
+                    if sum(map(len, chunks)) > 64_000:
+                        break
+            except Exception:  # the stream ends when the probe is removed; nothing to report
+                pass
+            finally:
+                done.set()
+
+        try:
+            self.call(self.api.start, cid)
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            finished = done.wait(timeout)
+            exit_code = None
+            if finished and not matched.is_set():
+                waited = self.call(self.api.wait, cid, timeout=max(1.0, timeout))
+                exit_code = waited.get("StatusCode") if waited else None
+                # Output written just before exit may arrive after the stream closed.
+                tail = self.call(self.api.logs, cid, stdout=True, stderr=True, tail=LOG_TAIL)
+                if tail:
+                    chunks[:] = [tail]
+                    if pattern and pattern.search(tail.decode("utf-8", "replace")):
+                        matched.set()
+        finally:
+            self._remove_probe(cid)
+        return ProbeResult(
+            output=b"".join(chunks).decode("utf-8", "replace"),
+            exit_code=exit_code,
+            matched=matched.is_set(),
+            timed_out=not finished,
+            seconds=time.monotonic() - start,
+        )
+
+    def remove_orphans(self) -> int:
+        """Remove probes that a killed earlier run left behind: labelled, older than this run."""
+        now = time.time()
+        listed = self.call(self.api.containers, all=True, filters={"label": PROBE_LABEL},
+                           missing=[]) or []
+        removed = 0
+        for c in listed:
+            labels = c.get("Labels") or {}
+            if labels.get(RUN_LABEL) == self.run_id:
+                continue
+            try:
+                started = int(labels.get(STARTED_LABEL, "0"))
+            except ValueError:
+                continue
+            # Never a live grader's probe: its owner is gone, or it is older than any probe lives.
+            if _owner_dead(labels.get(OWNER_LABEL, "")) or now - started > ORPHAN_AGE:
+                self._remove_probe(c["Id"])
+                removed += 1
+        return removed
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_dead(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class _StreamReader:
+    """A file-like view of the archive stream, so tarfile reads only what it needs."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._buf = b""
+        self._source = chunks
+
+    def read(self, n=-1):
+        while n < 0 or len(self._buf) < n:
+            try:
+                self._buf += next(self._chunks)
+            except StopIteration:
+                break
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def close(self):
+        close = getattr(self._source, "close", None)
+        if close:
+            close()

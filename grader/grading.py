@@ -1,0 +1,95 @@
+"""Grade a rubric on an engine: run the checks (independent ones concurrently), honour `needs`,
+and turn engine failures into `error` results instead of lost points."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .checks import KINDS, Fail
+from .engine import Engine, EngineError
+from .model import Outcome, Report, Result, Status
+from .rubric import CheckSpec, Rubric
+from .text import Text
+
+WORKERS = 6
+
+
+def levels(checks: list[CheckSpec]) -> list[list[CheckSpec]]:
+    """Checks grouped so that each one's needs are in earlier groups (the loader rejects cycles)."""
+    depth: dict[str, int] = {}
+    by_id = {c.id: c for c in checks}
+
+    def level(c: CheckSpec) -> int:
+        if c.id not in depth:
+            depth[c.id] = 1 + max((level(by_id[n]) for n in c.needs), default=-1)
+        return depth[c.id]
+
+    out: list[list[CheckSpec]] = []
+    for c in checks:
+        d = level(c)
+        while len(out) <= d:
+            out.append([])
+        out[d].append(c)
+    return out
+
+
+def _result(spec: CheckSpec, status: Status, outcome: Outcome, seconds: float = 0.0) -> Result:
+    score = spec.points if status is Status.PASSED else 0.0
+    return Result(id=spec.id, section=spec.section, section_title=spec.section_title, title=spec.title,
+                  status=status, score=score, max_score=spec.points, bonus=spec.bonus,
+                  message=outcome.message, hint=spec.hint, evidence=outcome.evidence, seconds=seconds)
+
+
+def run_check(spec: CheckSpec, engine: Engine) -> Result:
+    start = time.monotonic()
+    try:
+        outcome = KINDS[spec.kind](spec.params).run(engine)
+    except Fail as f:
+        outcome = f.outcome
+    status = Status.PASSED if outcome.passed else Status.FAILED
+    return _result(spec, status, outcome, time.monotonic() - start)
+
+
+def grade(rubric: Rubric, engine: Engine, student: str) -> Report:
+    report = Report(lab=rubric.lab, title=rubric.title, student=student, engine=dict(engine.info))
+    start = time.monotonic()
+    results: dict[str, Result] = {}
+    if engine.info.get("os") not in ("", "linux"):
+        report.fault = Text(
+            f"this lab needs a Linux engine; this one runs {engine.info['os']} containers. Switch "
+            "Docker Desktop to Linux containers and grade again.",
+            f"이 실습은 리눅스 엔진이 필요합니다. 지금 엔진은 {engine.info['os']} 컨테이너를 실행합니다. "
+            "Docker Desktop을 리눅스 컨테이너로 전환한 뒤 다시 채점하세요.")
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for group in levels(rubric.checks):
+            runnable = []
+            for spec in group:
+                blockers = [n for n in spec.needs if not results[n].passed]
+                if report.fault is not None:
+                    results[spec.id] = _result(spec, Status.ERROR, Outcome(False, Text(
+                        "not graded: " + report.fault.en, "채점하지 못함: " + report.fault.ko)))
+                elif blockers:
+                    names = ", ".join(blockers)
+                    results[spec.id] = _result(spec, Status.SKIPPED, Outcome(False, Text(
+                        f"not checked: it needs {names} to pass first",
+                        f"검사하지 않음: 먼저 {names}을(를) 통과해야 합니다")))
+                else:
+                    runnable.append(spec)
+            futures = {spec.id: pool.submit(run_check, spec, engine) for spec in runnable}
+            for spec in runnable:
+                try:
+                    results[spec.id] = futures[spec.id].result()
+                except EngineError as e:
+                    report.fault = report.fault or e.message
+                    results[spec.id] = _result(spec, Status.ERROR, Outcome(False, e.message))
+    report.results = [results[c.id] for c in rubric.checks]
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def unreachable_report(rubric: Rubric, student: str, error: EngineError) -> Report:
+    """Every check an error: CI still gets a report that says the engine, not the student, failed."""
+    report = Report(lab=rubric.lab, title=rubric.title, student=student,
+                    engine={"address": error.address}, fault=error.message)
+    report.results = [_result(spec, Status.ERROR, Outcome(False, error.message)) for spec in rubric.checks]
+    return report

@@ -1,0 +1,24 @@
+"""Where the bundled rubrics live, and finding one by lab name."""
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+
+def rubrics_dir() -> Path:
+    return Path(os.environ.get("GRADE_RUBRICS_DIR") or Path(__file__).resolve().parent.parent / "rubrics")
+
+
+def bundled() -> list[str]:
+    return sorted(p.stem for p in rubrics_dir().glob("*.yaml"))
+
+
+def find(lab: str) -> Path | None:
+    path = rubrics_dir() / f"{lab}.yaml"
+    return path if path.is_file() else None
+
+
+def nearest(lab: str) -> str:
+    near = difflib.get_close_matches(lab, bundled(), n=1)
+    return near[0] if near else ""

@@ -1,0 +1,82 @@
+"""The one result model that every report renders."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .text import Text
+
+
+class Status(str, Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"      # the engine failed: not the student's fault
+    SKIPPED = "skipped"  # a needed check did not pass, so this one was not run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check found: the verdict, a short message and the evidence behind it."""
+
+    passed: bool
+    message: Text
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    id: str
+    section: str
+    section_title: Text
+    title: Text
+    status: Status
+    score: float
+    max_score: float
+    bonus: bool
+    message: Text
+    hint: Text
+    evidence: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+
+@dataclass
+class Report:
+    lab: str
+    title: Text
+    student: str
+    engine: dict
+    results: list[Result] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+    seconds: float = 0.0
+    fault: Text | None = None  # set when the engine failed during grading
+
+    @property
+    def score(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.max_score for r in self.results if not r.bonus)
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
+
+    @property
+    def complete(self) -> bool:
+        """Every non-bonus check earned its points."""
+        return all(r.passed for r in self.results if not r.bonus)
+
+    @property
+    def errored(self) -> bool:
+        return self.fault is not None or any(r.status is Status.ERROR for r in self.results)
+
+    def exit_code(self) -> int:
+        if self.errored:
+            return 3
+        return 0 if self.complete else 1

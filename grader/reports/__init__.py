@@ -1,0 +1,1 @@
+"""Renderers of the one result model: terminal, JSON, JUnit."""
