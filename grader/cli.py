@@ -108,6 +108,7 @@ def main():
       grade ch03 --lang ko       the same, in Korean
       grade list                 the labs you can grade
       grade explain ch03         what each check expects, without touching the engine
+      grade ch03 --help          grading options: reports, student id, engine address
 
     Exit codes: 0 all points earned, 1 points missing, 2 usage or rubric error,
     3 the Docker Engine could not be reached or failed.

@@ -156,6 +156,8 @@ def _compose(text: str, doc: _Doc):
         problem = getattr(e, "problem", None) or str(e)
         raise RubricError([Problem(doc.file, line, "", Text(
             f"not valid YAML: {problem}", f"올바른 YAML이 아닙니다: {problem}"))]) from None
+    if not nodes:
+        raise RubricError([Problem(doc.file, 1, "", Text("the rubric is empty", "루브릭이 비어 있습니다"))])
     if len(nodes) != 1:
         raise RubricError([Problem(doc.file, 1, "", Text(
             f"a rubric is exactly one YAML document; found {len(nodes)}",
@@ -194,7 +196,7 @@ def _schema_problem(doc: _Doc, base: tuple, err) -> None:
         missing = re.findall(r"'([^']+)' is a required property", err.message)
         name = missing[0] if missing else err.message
         doc.problem(path, Text(f"missing required key '{name}'", f"필수 키 '{name}'이(가) 없습니다"),
-                    key=key or name)
+                    key=name)
         return
     if v == "enum":
         near = _suggest(inst, err.validator_value)
@@ -271,8 +273,13 @@ def _validate(data, doc: _Doc, kinds: dict) -> None:
                     doc.problem(base, Text("missing required key 'kind'", "필수 키 'kind'가 없습니다"),
                                 key="kind")
                 continue
-            validator = Draft202012Validator(check_schema(kinds[kind]))
-            for err in validator.iter_errors(check):
+            schema = check_schema(kinds[kind])
+            errors = list(Draft202012Validator(schema).iter_errors(check))
+            # `imgae: x` is one mistake: say "did you mean 'image'", not also "'image' is missing".
+            typo_for = {_suggest(k, schema["properties"]) for k in check if k not in schema["properties"]}
+            for err in errors:
+                if err.validator == "required" and any(f"'{t}'" in err.message for t in typo_for if t):
+                    continue
                 _schema_problem(doc, base, err)
             for key, message in kinds[kind].problems(check):
                 doc.problem(base + tuple(key), message, key=".".join(map(str, key)))

@@ -41,7 +41,7 @@ def render(report: Report, lang: str, color: bool) -> str:
         out.append(f"      {r.message(lang)}")
         for line in r.evidence[:EVIDENCE_LINES]:
             out.append(style(f"      · {line}", dim=True))
-        if r.status is not Status.ERROR:
+        if r.status is Status.FAILED:  # a blocked check's advice is its blocker's hint
             out.append(f"      {style(w['hint'] + ':', fg='cyan', bold=True)} {r.hint(lang)}")
     out.append("")
     if report.fault is not None:

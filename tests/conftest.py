@@ -1,0 +1,179 @@
+"""Test harness: a real, private Docker Engine, the stand-in images, and a student who types
+docker commands. Every test leaves the engine as it found it."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = ROOT / "labs" / "ch03"
+# The docker.io package's CLI builds with BuildKit by itself; a newer CLI would need buildx.
+DOCKER = os.environ.get("GRADE_TEST_DOCKER_CLI") or (
+    "/usr/bin/docker" if Path("/usr/bin/docker").exists() else shutil.which("docker") or "docker")
+
+
+def _sh(*args, env=None, check=True, **kw):
+    return subprocess.run(args, env=env, check=check, text=True, capture_output=True, **kw)
+
+
+@pytest.fixture(scope="session")
+def docker_host():
+    """GRADE_TEST_DOCKER_HOST if given (e.g. a dind service), else a private engine of our own."""
+    given = os.environ.get("GRADE_TEST_DOCKER_HOST")
+    if given:
+        yield given
+        return
+    engine_dir = tempfile.mkdtemp(prefix="grade-test-engine-")
+    env = {**os.environ, "GRADE_ENGINE_DIR": engine_dir}
+    try:
+        _sh(str(ROOT / "scripts" / "engine"), "start", env=env)
+    except subprocess.CalledProcessError as e:
+        pytest.exit(f"could not start a private Docker Engine (run as root, after scripts/setup):\n"
+                    f"{e.stdout}{e.stderr}", returncode=3)
+    host = _sh(str(ROOT / "scripts" / "engine"), "host", env=env).stdout.strip()
+    try:
+        yield host
+    finally:
+        _sh(str(ROOT / "scripts" / "engine"), "stop", env=env, check=False)
+        shutil.rmtree(engine_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def standins(docker_host):
+    env = {**os.environ, "DOCKER_HOST": docker_host, "DOCKER": DOCKER}
+    result = _sh(str(ROOT / "scripts" / "standins"), env=env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return docker_host
+
+
+def snapshot(host: str) -> dict:
+    """Everything a student could notice on the engine: containers, images, volumes, networks."""
+    env = {**os.environ, "DOCKER_HOST": host}
+
+    def lines(*args):
+        return sorted(filter(None, _sh(DOCKER, *args, env=env).stdout.splitlines()))
+
+    return {
+        "containers": lines("container", "ls", "--all", "--no-trunc",
+                            "--format", "{{.ID}} {{.Names}} {{.State}} {{.Image}}"),
+        "images": lines("image", "ls", "--all", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"),
+        "volumes": lines("volume", "ls", "--format", "{{.Name}}"),
+        "networks": lines("network", "ls", "--no-trunc", "--format", "{{.ID}} {{.Name}}"),
+    }
+
+
+class Student:
+    """Types docker commands at the shell, as the chapter tells them to."""
+
+    def __init__(self, host: str, workdir: Path):
+        self.host = host
+        self.workdir = workdir
+        self.buildkit = True
+
+    def env(self, **extra):
+        return {**os.environ, "DOCKER_HOST": self.host,
+                "DOCKER_BUILDKIT": "1" if self.buildkit else "0", **extra}
+
+    def docker(self, *args, input=None, check=True, cwd=None):
+        result = subprocess.run([DOCKER, *args], env=self.env(), input=input, text=True,
+                                capture_output=True, cwd=cwd or self.workdir, timeout=180)
+        if check and result.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def write(self, folder: str, files: dict[str, str]) -> Path:
+        """A build context: files by name; `app.js` defaults to the lab's own."""
+        path = self.workdir / folder
+        path.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (path / name).write_text(text)
+        return path
+
+    def build(self, tag: str | None, dockerfile: str, files: dict[str, str] | None = None,
+              folder: str = "build"):
+        path = self.write(folder, {"Dockerfile": dockerfile, **(files or {})})
+        args = ["image", "build"] + (["--tag", tag] if tag else []) + ["."]
+        return self.docker(*args, cwd=path)
+
+    def solution(self):
+        """The lab's reference solution, as one student would type it."""
+        result = subprocess.run(["bash", str(LAB / "solution.sh")], env=self.env(DOCKER=DOCKER),
+                                text=True, capture_output=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def web_ping_app(self) -> str:
+        return (LAB / "web-ping" / "app.js").read_text()
+
+
+@pytest.fixture
+def student(standins, tmp_path):
+    """A student on an engine holding only the stand-ins; whatever they create is removed after."""
+    before = snapshot(standins)
+    yield Student(standins, tmp_path)
+    cleanup(standins, before)
+
+
+def cleanup(host: str, before: dict) -> None:
+    """Remove what a test created, and nothing else."""
+    env = {**os.environ, "DOCKER_HOST": host}
+    after = snapshot(host)
+    new_containers = set(after["containers"]) - set(before["containers"])
+    ids = [line.split()[0] for line in new_containers]
+    if ids:
+        _sh(DOCKER, "container", "rm", "--force", *ids, env=env, check=False)
+    old_ids = {line.split()[0] for line in before["images"]}
+    for line in sorted(set(after["images"]) - set(before["images"])):
+        image_id, ref = line.split(maxsplit=1)
+        if not ref.startswith("<none>"):
+            _sh(DOCKER, "image", "rm", ref, env=env, check=False)  # untags; an old id stays
+        if image_id not in old_ids:
+            _sh(DOCKER, "image", "rm", "--force", image_id, env=env, check=False)
+    _sh(DOCKER, "image", "prune", "--force", env=env, check=False)
+    _sh(DOCKER, "builder", "prune", "--all", "--force", env=env, check=False)
+    assert snapshot(host)["images"] == before["images"], "a test left images behind"
+
+
+class Graded:
+    def __init__(self, code: int, out: str, err: str, report: dict | None):
+        self.code, self.out, self.err, self.report = code, out, err, report
+
+    def points(self) -> dict[str, float]:
+        return {c["id"]: c["score"] for c in self.report["checks"]}
+
+    def status(self, check_id: str) -> str:
+        return next(c["status"] for c in self.report["checks"] if c["id"] == check_id)
+
+    def check(self, check_id: str) -> dict:
+        return next(c for c in self.report["checks"] if c["id"] == check_id)
+
+
+def run_grade(*args, host: str | None, tmp: Path, env_extra: dict | None = None,
+              read_only: bool = True) -> Graded:
+    """Run the installed `grade` command as a user would, with a JSON report; by default also
+    prove that the engine is exactly as it was before."""
+    report_path = tmp / f"report-{len(list(tmp.glob('report-*')))}.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "LC_", "LANG"))}
+    env.update({"LANG": "C.UTF-8"})
+    if host:
+        env["DOCKER_HOST"] = host
+    env.update(env_extra or {})
+    before = snapshot(host) if (host and read_only) else None
+    result = subprocess.run(["grade", *args, "--json", str(report_path)], env=env, text=True,
+                            capture_output=True, timeout=300)
+    if before is not None:
+        assert snapshot(host) == before, "grading changed the engine"
+    report = json.loads(report_path.read_text()) if report_path.exists() else None
+    return Graded(result.returncode, result.stdout, result.stderr, report)
+
+
+@pytest.fixture
+def grade(student, tmp_path):
+    def run(*args, **kw):
+        return run_grade(*(args or ("ch03",)), host=student.host, tmp=tmp_path, **kw)
+    return run

@@ -1,0 +1,86 @@
+"""The three renderings of one result model: JUnit for GitLab, JSON for tools, the terminal for students."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import xmlschema
+
+from grader.model import Report, Result, Status
+from grader.reports import json_report, junit, terminal
+from grader.text import Text
+
+XSD = xmlschema.XMLSchema(str(Path(__file__).parent / "junit.xsd"))
+SECTION = Text("1. Build", "1. 빌드")
+
+
+def result(id, status, score, max_score, bonus=False, evidence=("TARGET=blog.sixeyed.com",)):
+    return Result(id=id, section="build", section_title=SECTION, title=Text(f"{id} title", f"{id} 제목"),
+                  status=status, score=score, max_score=max_score, bonus=bonus,
+                  message=Text(f"{id} message", f"{id} 메시지"), hint=Text(f"type {id}", f"{id} 입력"),
+                  evidence=evidence, seconds=0.25)
+
+
+@pytest.fixture
+def report():
+    r = Report(lab="ch03", title=Text("Chapter 3", "제3장"), student="kim", engine={"address": "unix:///x"})
+    r.results = [result("ok", Status.PASSED, 2, 2), result("bad", Status.FAILED, 0, 3),
+                 result("blocked", Status.SKIPPED, 0, 1), result("broken", Status.ERROR, 0, 1),
+                 result("extra", Status.PASSED, 2, 2, bonus=True)]
+    return r
+
+
+def test_junit_is_valid_and_scores_each_check_for_gitlab(report):
+    xml = junit.render(report, "en")
+    XSD.validate(xml)
+    suite = ET.fromstring(xml).find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("5", "2", "1")
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert set(cases) == {"ok: ok title (2 pts)", "bad: bad title (3 pts)", "blocked: blocked title (1 pt)",
+                          "broken: broken title (1 pt)", "extra: extra title (2 pts bonus)"}
+    assert all(c.get("classname") == "ch03.build" for c in cases.values())
+    failure = cases["bad: bad title (3 pts)"].find("failure")
+    # GitLab shows the element text, not the message attribute: everything must be in the text.
+    assert "earned: 0/3" in failure.text and "bad message" in failure.text
+    assert "TARGET=blog.sixeyed.com" in failure.text and "hint: type bad" in failure.text
+    assert cases["blocked: blocked title (1 pt)"].find("failure") is not None
+    assert cases["broken: broken title (1 pt)"].find("error") is not None
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert (props["score"], props["max_score"], props["student"]) == ("4", "7", "kim")
+
+
+def test_junit_names_do_not_change_with_the_score(report):
+    before = junit.render(report, "en")
+    report.results[1] = result("bad", Status.PASSED, 3, 3)
+    names = lambda xml: [c.get("name") for c in ET.fromstring(xml).iter("testcase")]  # noqa: E731
+    assert names(before) == names(junit.render(report, "en"))
+
+
+def test_json_has_the_contract_fields(report):
+    import json
+
+    data = json.loads(json_report.render(report, "en"))
+    assert {"lab", "student", "engine", "score", "max_score", "percent", "checks"} <= set(data)
+    assert (data["score"], data["max_score"], data["percent"]) == (4, 7, 57.1)
+    assert [c["status"] for c in data["checks"]] == ["passed", "failed", "skipped", "error", "passed"]
+    first = data["checks"][0]
+    assert set(first) >= {"id", "section", "title", "status", "score", "max_score", "bonus", "message",
+                          "hint", "evidence"}
+    assert data["checks"][1]["hint"] == "type bad" and first["hint"] == ""
+
+
+def test_terminal_shows_marks_points_hints_and_total_without_colour_when_piped(report):
+    out = terminal.render(report, "en", color=False)
+    assert "\x1b[" not in out
+    assert "✓ [2/2] ok title" in out and "✗ [0/3] bad title" in out
+    assert "Try: type bad" in out
+    assert "Total: 4/7 (57.1%)" in out
+    coloured = terminal.render(report, "en", color=True)
+    assert "\x1b[" in coloured
+
+
+def test_terminal_in_korean(report):
+    out = terminal.render(report, "ko", color=False)
+    assert "1. 빌드" in out and "해 볼 것: bad 입력" in out and "합계: 4/7" in out
+    assert "Try:" not in out and "Total" not in out

@@ -1,0 +1,210 @@
+"""Rubric validation: every problem is reported up front with file, line, key and a suggestion."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.checks import KINDS
+from grader.rubric import RubricError, load
+from grader.schema import render
+
+ROOT = Path(__file__).resolve().parent.parent
+CH03 = (ROOT / "rubrics" / "ch03.yaml").read_text()
+
+GOOD = """\
+version: 1
+lab: demo
+title: {en: Demo, ko: 데모}
+sections:
+  - id: one
+    title: {en: One, ko: 하나}
+    checks:
+      - id: base-image
+        title: {en: Base is here, ko: 기반 이미지 있음}
+        hint: {en: Pull it, ko: 내려받으세요}
+        points: 1
+        kind: image
+        image: diamol/base
+      - id: base-cmd
+        title: {en: Base runs sh, ko: sh 실행}
+        hint: {en: Fix CMD, ko: CMD 수정}
+        points: 2
+        needs: [base-image]
+        kind: image_config
+        image: diamol/base
+        cmd: [/bin/sh]
+"""
+
+
+def problems(tmp_path, text: str, name="rubric.yaml"):
+    path = tmp_path / name
+    path.write_text(text) if isinstance(text, str) else path.write_bytes(text)
+    with pytest.raises(RubricError) as info:
+        load(path)
+    return info.value.problems
+
+
+def only(tmp_path, text):
+    found = problems(tmp_path, text)
+    assert len(found) == 1, [p.render("en") for p in found]
+    return found[0]
+
+
+def test_a_good_rubric_loads_with_sections_points_and_needs(tmp_path):
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD)
+    rubric = load(path)
+    assert rubric.lab == "demo" and rubric.max_score == 3
+    assert [c.id for c in rubric.checks] == ["base-image", "base-cmd"]
+    assert rubric.checks[1].needs == ("base-image",)
+    assert rubric.checks[1].params == {"image": "diamol/base", "cmd": ["/bin/sh"]}
+
+
+def test_bundled_ch03_has_the_instructors_ids_and_points():
+    rubric = load(ROOT / "rubrics" / "ch03.yaml")
+    assert {c.id: c.points for c in rubric.checks} == {
+        "pull-web-ping": 1, "env-override": 3, "web-ping-tag": 2, "web-ping-base": 1,
+        "web-ping-env": 2, "web-ping-workdir-cmd": 2, "web-ping-app": 1, "web-ping-env-behavior": 3,
+        "web-ping-layers": 2, "lab-container": 1, "lab-image": 2, "lab-commit": 2, "lab-file": 3,
+        "cache-order": 2}
+    assert rubric.max_score == 25 and rubric.bonus_score == 2
+    assert [c.id for c in rubric.checks if c.bonus] == ["cache-order"]
+
+
+def test_a_typo_in_a_key_names_the_line_and_suggests_the_right_key(tmp_path):
+    p = only(tmp_path, GOOD.replace("        image: diamol/base\n      - id: base-cmd",
+                                    "        imgae: diamol/base\n      - id: base-cmd"))
+    assert p.line == 13 and p.key == "imgae"
+    assert "did you mean 'image'" in p.render("en")
+    assert p.render("en").startswith(f"{tmp_path / 'rubric.yaml'}:13:")
+
+
+def test_a_typo_in_the_kind_suggests_the_nearest_kind(tmp_path):
+    p = only(tmp_path, GOOD.replace("kind: image_config", "kind: image_confg"))
+    assert p.line == 19 and "did you mean 'image_config'" in p.message.en
+
+
+def test_missing_keys_and_wrong_types_are_each_reported(tmp_path):
+    text = GOOD.replace("        points: 2\n", "").replace("points: 1", "points: one")
+    found = problems(tmp_path, text)
+    messages = {(p.line, p.key): p.message.en for p in found}
+    assert any("missing required key 'points'" in m for m in messages.values())
+    assert any(line == 11 and "expected number" in m for (line, _), m in messages.items())
+
+
+def test_negative_points_are_refused(tmp_path):
+    p = only(tmp_path, GOOD.replace("points: 1", "points: -1"))
+    assert p.line == 11 and ">= 0" in p.message.en
+
+
+def test_duplicate_ids_point_at_the_first(tmp_path):
+    p = only(tmp_path, GOOD.replace("id: base-cmd", "id: base-image").replace(
+        "needs: [base-image]", "needs: []"))
+    assert p.line == 14 and "first at line 8" in p.message.en
+
+
+def test_needs_must_name_a_check_and_must_not_cycle(tmp_path):
+    p = only(tmp_path, GOOD.replace("needs: [base-image]", "needs: [base-imag]"))
+    assert p.line == 18 and "did you mean 'base-image'" in p.message.en
+    cyc = GOOD.replace("        points: 1\n        kind: image\n",
+                       "        points: 1\n        needs: [base-cmd]\n        kind: image\n")
+    found = problems(tmp_path, cyc)
+    assert any("cycle" in p.message.en and "base-image" in p.message.en for p in found)
+
+
+def test_a_regex_that_does_not_compile_is_caught_before_grading(tmp_path):
+    text = GOOD + """      - id: logs
+        title: {en: Logs, ko: 로그}
+        hint: {en: Run it, ko: 실행}
+        points: 1
+        kind: container
+        name: web
+        logs: 'Pinging: ('
+"""
+    p = only(tmp_path, text)
+    assert p.line == 28 and p.key == "logs" and "does not compile" in p.message.en
+
+
+def test_a_text_without_korean_is_refused(tmp_path):
+    p = only(tmp_path, GOOD.replace("title: {en: One, ko: 하나}", "title: {en: One}"))
+    assert p.line == 6 and "'ko'" in p.message.en
+
+
+def test_duplicate_yaml_keys_are_refused(tmp_path):
+    p = only(tmp_path, GOOD.replace("        image: diamol/base\n      - id: base-cmd",
+                                    "        image: diamol/base\n        image: web\n      - id: base-cmd"))
+    assert p.line == 14 and "duplicate key" in p.message.en
+
+
+@pytest.mark.parametrize("content, words", [
+    ("", "empty"),
+    ("version: 1\nlab: [", "not valid YAML"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
+    ("a: 1\n---\nb: 2\n", "exactly one YAML document"),
+    ("- just\n- a list\n", "expected object"),
+])
+def test_files_that_are_not_rubrics_get_one_clear_problem(tmp_path, content, words):
+    found = problems(tmp_path, content)
+    assert any(words in p.message.en for p in found), [p.render("en") for p in found]
+
+
+def test_a_huge_file_is_refused_without_parsing(tmp_path):
+    p = only(tmp_path, "# " + "x" * 2_000_000 + "\n")
+    assert "at most" in p.message.en
+
+
+def test_problems_read_in_korean_too(tmp_path):
+    p = only(tmp_path, GOOD.replace("imgae", "image").replace("kind: image_config", "kind: image_confg"))
+    assert "'image_config'을(를) 의도하셨나요?" in p.render("ko")
+
+
+def test_every_kind_declares_its_parameters_and_an_expectation():
+    for name, kind in KINDS.items():
+        assert kind.kind == name and kind.schema, name
+        assert set(kind.required) <= set(kind.schema), name
+
+
+def test_the_published_schema_is_the_one_the_loader_uses():
+    assert (ROOT / "rubrics" / "schema.json").read_text() == render(), \
+        "rubrics/schema.json is stale: python -m grader.schema > rubrics/schema.json"
+
+
+def test_bundled_rubrics_validate_against_the_published_schema_and_bad_ones_fail_it():
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads((ROOT / "rubrics" / "schema.json").read_text()))
+    for path in (ROOT / "rubrics").glob("*.yaml"):
+        assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
+    bad = yaml.safe_load(CH03.replace("image: diamol/ch03-web-ping\n", "imgae: diamol/ch03-web-ping\n", 1))
+    assert list(validator.iter_errors(bad))
+
+
+def test_grade_rubric_check_exits_2_with_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("kind: image_config", "kind: image_confg"))
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD)
+    ok = subprocess.run(["grade", "rubric", "check", str(good)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    result = subprocess.run(["grade", "rubric", "check", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"{bad}:19:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_grading_a_broken_rubric_exits_2_before_touching_the_engine(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("points: 1", "points: lots"))
+    # An engine address that would hang if contacted: the rubric must fail first.
+    result = subprocess.run(["grade", "--rubric", str(bad), "--host", "tcp://127.0.0.1:9"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"{bad}:11:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_lab_suggests_the_nearest(tmp_path):
+    result = subprocess.run(["grade", "ch3"], capture_output=True, text=True)
+    assert result.returncode == 2 and "ch03" in result.stderr and "grade list" in result.stderr
