@@ -117,12 +117,17 @@ def main():
 
 @main.command("check", hidden=True)
 @click.argument("lab", required=False)
-@click.option("--rubric", "rubric_file", type=click.Path(dir_okay=False), help="Grade this rubric file instead of a bundled lab.")
+@click.option("--rubric", "rubric_file", type=click.Path(dir_okay=False),
+              help="Grade this rubric file instead of a bundled lab.")
 @click.option("--json", "json_path", metavar="PATH", help="Also write the JSON report here.")
 @click.option("--junit", "junit_path", metavar="PATH", help="Also write the JUnit XML report here.")
-@click.option("--student", metavar="ID", help="Student id for the reports (default: GITLAB_USER_LOGIN in GitLab CI, else your user name).")
-@click.option("--host", metavar="URL", help="Engine address, e.g. unix:///var/run/docker.sock or tcp://docker:2376 (default: DOCKER_HOST, then the docker context).")
-@click.option("--timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True, help="Seconds to wait for each engine call.")
+@click.option("--student", metavar="ID",
+              help="Student id for the reports (default: GITLAB_USER_LOGIN in GitLab CI, else your user name).")
+@click.option("--host", metavar="URL",
+              help="Engine address, e.g. unix:///var/run/docker.sock or tcp://docker:2376 "
+                   "(default: DOCKER_HOST, then the docker context).")
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+              help="Seconds to wait for each engine call.")
 @LANG_OPTION
 def check(lab, rubric_file, json_path, junit_path, student, host, timeout, lang):
     """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine."""

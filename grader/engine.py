@@ -153,7 +153,7 @@ def _engine_address(host: str | None) -> str:
     return "unix:///var/run/docker.sock"
 
 
-def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> "Engine":
+def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine:
     """DOCKER_HOST (+ TLS variables), else the docker CLI's current context, else the default socket."""
     import docker
     import requests

@@ -80,7 +80,7 @@ class Want:
     key: str
 
     @classmethod
-    def parse(cls, text: str) -> "Want":
+    def parse(cls, text: str) -> Want:
         word, _, key = text.strip().partition(" ")
         return cls(word.upper(), key.strip())
 

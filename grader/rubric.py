@@ -131,7 +131,7 @@ def _read(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as e:
         raise RubricError([Problem(file, 0, "", Text(
-            f"cannot read the rubric: {e.strerror}", f"루브릭을 읽을 수 없습니다: {e.strerror}"))])
+            f"cannot read the rubric: {e.strerror}", f"루브릭을 읽을 수 없습니다: {e.strerror}"))]) from None
     if len(raw) > MAX_BYTES:
         raise RubricError([Problem(file, 0, "", Text(
             f"the file is {len(raw)} bytes; a rubric may be at most {MAX_BYTES}",
@@ -182,7 +182,6 @@ def _schema_problem(doc: _Doc, base: tuple, err) -> None:
     """Turn one jsonschema error into a Problem with a line and a plain message."""
     path = base + tuple(err.absolute_path)
     v, inst = err.validator, err.instance
-    key = str(path[-1]) if path else ""
     if v == "additionalProperties" or v == "unevaluatedProperties":
         allowed = list(err.schema.get("properties", {}))
         for extra in sorted(k for k in inst if k not in allowed):
@@ -315,7 +314,8 @@ def _semantics(data, doc: _Doc) -> list[CheckSpec]:
                 near = _suggest(need, seen)
                 doc.problem(where[spec.id] + ("needs", i), Text(
                     f"needs unknown check id '{need}'" + (f"; did you mean '{near}'?" if near else ""),
-                    f"없는 검사 id '{need}'를 needs에 적었습니다" + (f". '{near}'을(를) 의도하셨나요?" if near else "")),
+                    f"없는 검사 id '{need}'를 needs에 적었습니다"
+                    + (f". '{near}'을(를) 의도하셨나요?" if near else "")),
                     key="needs")
     _cycles(specs, where, doc)
     return specs

@@ -158,7 +158,9 @@ def run_grade(*args, host: str | None, tmp: Path, env_extra: dict | None = None,
     """Run the installed `grade` command as a user would, with a JSON report; by default also
     prove that the engine is exactly as it was before."""
     report_path = tmp / f"report-{len(list(tmp.glob('report-*')))}.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "LC_", "LANG"))}
+    # The test engine's address replaces the user's; TLS settings stay (a dind test host needs them).
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DOCKER_HOST", "DOCKER_CONTEXT") and not k.startswith(("LC_", "LANG"))}
     env.update({"LANG": "C.UTF-8"})
     if host:
         env["DOCKER_HOST"] = host

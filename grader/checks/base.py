@@ -8,7 +8,7 @@ from .. import refs
 from ..model import Outcome
 from ..text import Text
 
-KINDS: dict[str, type["Check"]] = {}
+KINDS: dict[str, type[Check]] = {}
 
 IMAGE_REF = {"type": "string", "minLength": 1, "description": "An image reference, e.g. web-ping:v3."}
 REGEX = {"type": "string", "minLength": 1, "description": "A Python regular expression (re.search)."}

@@ -84,31 +84,26 @@ class Container(Check):
             parts_ko.append(f"로그에 /{p['logs']}/ 출력")
         return Text(", ".join(parts_en), ", ".join(parts_ko))
 
-    def _candidates(self, engine) -> list[tuple[dict, str]]:
-        wanted = {}
-        for ref in self._images():
-            attrs = engine.image(ref)
-            if attrs is not None:
-                wanted[attrs["Id"]] = ref
+    def _image_ids(self, engine) -> list[str]:
+        return [attrs["Id"] for attrs in map(engine.image, self._images()) if attrs is not None]
+
+    def _candidates(self, engine, image_ids) -> list[dict]:
         if "name" in self.params:
             found = engine.container(self.params["name"])
-            return [(found, wanted.get(found["Image"], found["Config"].get("Image", "")))] if found else []
-        out = []
-        for image_id, ref in wanted.items():
-            out += [(c, ref) for c in engine.containers_from(image_id)]
-        return out
+            return [found] if found else []
+        return [c for image_id in image_ids for c in engine.containers_from(image_id)]
 
     def run(self, engine):
         p = self.params
-        candidates = self._candidates(engine)
+        wanted_ids = set(self._image_ids(engine))
+        candidates = self._candidates(engine, wanted_ids)
         if not candidates:
             if "name" in p:
                 return failed(f"no container named {p['name']}", f"이름이 {p['name']}인 컨테이너가 없습니다")
             imgs = ", ".join(self._images())
             return failed(f"no container was created from {imgs}", f"{imgs}에서 만든 컨테이너가 없습니다")
-        wanted_ids = {engine.image(r)["Id"] for r in self._images() if engine.image(r)}
         evidence, reasons = [], []
-        for attrs, ref in candidates:
+        for attrs in candidates:
             ok, why, seen = self._judge(engine, attrs, wanted_ids)
             evidence.append(seen)
             if ok:
@@ -129,7 +124,7 @@ class Container(Check):
         state = (attrs.get("State") or {}).get("Status", "")
         seen = [f"{name}: image {attrs['Config'].get('Image', '')}, state {state}"]
         seen += [f"{k}={env.get(k)}" for k in (p.get("env") or {})]
-        if wanted_ids and attrs.get("Image") not in wanted_ids:
+        if self._images() and attrs.get("Image") not in wanted_ids:
             return False, Text(f"{name} was created from {attrs['Config'].get('Image')}, not from "
                                f"{' or '.join(self._images())}",
                                f"{name}은(는) {' 또는 '.join(self._images())}이(가) 아니라 "

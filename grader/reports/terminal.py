@@ -9,11 +9,12 @@ from .json_report import _num
 MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
          Status.ERROR: ("!", "magenta"), Status.SKIPPED: ("-", "yellow")}
 WORDS = {
-    "en": {"total": "Total", "bonus": "bonus", "hint": "Try", "seen": "Seen", "done":
+    "en": {"total": "Total", "bonus": "bonus", "hint": "Try", "done":
            "Every check passed. Well done!", "left": "Fix the ✗ lines above, then run `grade {lab}` again.",
            "fault": "The engine failed while grading; these results are incomplete:"},
-    "ko": {"total": "합계", "bonus": "보너스", "hint": "해 볼 것", "seen": "확인한 내용", "done":
-           "모든 검사를 통과했습니다. 잘하셨어요!", "left": "위의 ✗ 항목을 고친 다음 `grade {lab}`을(를) 다시 실행하세요.",
+    "ko": {"total": "합계", "bonus": "보너스", "hint": "해 볼 것",
+           "done": "모든 검사를 통과했습니다. 잘하셨어요!",
+           "left": "위의 ✗ 항목을 고친 다음 `grade {lab}`을(를) 다시 실행하세요.",
            "fault": "채점 중에 엔진 오류가 났습니다. 결과가 완전하지 않습니다:"},
 }
 EVIDENCE_LINES = 4
