@@ -198,6 +198,7 @@ class Engine:
         self._memo_lock = threading.Lock()
         self._probes: set[str] = set()
         self._probes_lock = threading.Lock()
+        self._closed = False  # after cleanup() no new probe may start
 
     # ---- plumbing ------------------------------------------------------------------------------
 
@@ -318,7 +319,12 @@ class Engine:
                                    f"채점 중에 이미지 {image}이(가) 사라졌습니다"), self.address)
         cid = created["Id"]
         with self._probes_lock:
-            self._probes.add(cid)
+            closed = self._closed
+            if not closed:
+                self._probes.add(cid)
+        if closed:
+            self._remove_probe(cid)
+            raise EngineError(Text("grading was interrupted", "채점이 중단되었습니다"), self.address)
         return cid
 
     def _remove_probe(self, cid: str) -> None:
@@ -332,6 +338,7 @@ class Engine:
     def cleanup(self) -> None:
         """Remove every probe this run still owns (after Ctrl-C or SIGTERM)."""
         with self._probes_lock:
+            self._closed = True
             left = list(self._probes)
         for cid in left:
             self._remove_probe(cid)

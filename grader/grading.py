@@ -60,7 +60,8 @@ def grade(rubric: Rubric, engine: Engine, student: str) -> Report:
             "Docker Desktop to Linux containers and grade again.",
             f"이 실습은 리눅스 엔진이 필요합니다. 지금 엔진은 {engine.info['os']} 컨테이너를 실행합니다. "
             "Docker Desktop을 리눅스 컨테이너로 전환한 뒤 다시 채점하세요.")
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
         for group in levels(rubric.checks):
             runnable = []
             for spec in group:
@@ -82,6 +83,12 @@ def grade(rubric: Rubric, engine: Engine, student: str) -> Report:
                 except EngineError as e:
                     report.fault = report.fault or e.message
                     results[spec.id] = _result(spec, Status.ERROR, Outcome(False, e.message))
+    except BaseException:
+        # Ctrl-C or SIGTERM: remove the probes first, which also ends the workers waiting on them.
+        engine.cleanup()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     report.results = [results[c.id] for c in rubric.checks]
     report.seconds = time.monotonic() - start
     return report

@@ -153,18 +153,45 @@ class Graded:
         return next(c for c in self.report["checks"] if c["id"] == check_id)
 
 
+def grade_env(host: str | None, **extra) -> dict:
+    """The environment `grade` runs in: the test engine's address replaces the user's; TLS
+    settings stay (a dind test host needs them); English unless a test says otherwise."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DOCKER_HOST", "DOCKER_CONTEXT") and not k.startswith(("LC_", "LANG"))}
+    env["LANG"] = "C.UTF-8"
+    if host:
+        env["DOCKER_HOST"] = host
+    env.update(extra)
+    return env
+
+
+def rubric(tmp: Path, checks: str, name: str = "rubric.yaml") -> Path:
+    """A one-section rubric file around the given checks (YAML, indented as list items)."""
+    path = tmp / name
+    path.write_text(
+        "version: 1\nlab: test\ntitle: {en: Test lab, ko: 시험 실습}\nsections:\n"
+        "  - id: s\n    title: {en: Section, ko: 절}\n    checks:\n"
+        + "".join("      " + line + "\n" for line in checks.strip("\n").splitlines()))
+    return path
+
+
+def check(id: str, kind: str, points: int = 1, **params) -> str:
+    """One check as rubric YAML."""
+    import yaml
+
+    body = {"id": id, "title": {"en": id, "ko": id}, "hint": {"en": "fix it", "ko": "고치세요"},
+            "points": points, "kind": kind, **params}
+    text = yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
+    lines = text.splitlines()
+    return "\n".join(["- " + lines[0]] + ["  " + line for line in lines[1:]])
+
+
 def run_grade(*args, host: str | None, tmp: Path, env_extra: dict | None = None,
               read_only: bool = True) -> Graded:
     """Run the installed `grade` command as a user would, with a JSON report; by default also
     prove that the engine is exactly as it was before."""
     report_path = tmp / f"report-{len(list(tmp.glob('report-*')))}.json"
-    # The test engine's address replaces the user's; TLS settings stay (a dind test host needs them).
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DOCKER_HOST", "DOCKER_CONTEXT") and not k.startswith(("LC_", "LANG"))}
-    env.update({"LANG": "C.UTF-8"})
-    if host:
-        env["DOCKER_HOST"] = host
-    env.update(env_extra or {})
+    env = grade_env(host, **(env_extra or {}))
     before = snapshot(host) if (host and read_only) else None
     result = subprocess.run(["grade", *args, "--json", str(report_path)], env=env, text=True,
                             capture_output=True, timeout=300)

@@ -1,0 +1,159 @@
+"""Grading never harms the engine and never lies: probes are sandboxed and always removed,
+odd images still grade, and concurrent graders leave each other alone."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import check, grade_env, rubric
+
+PROBE = "org.grade.probe"
+SLOW = check("slow", "run", image="diamol/base", command="sleep 60", expect="never printed", timeout=60)
+
+
+def probes(student) -> list[str]:
+    return student.docker("container", "ls", "--all", "--quiet", "--filter", f"label={PROBE}").split()
+
+
+def start_grading(student, path, tmp_path):
+    return subprocess.Popen(["grade", "--rubric", str(path), "--json", str(tmp_path / "slow.json")],
+                            env=grade_env(student.host), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def wait_for_probe(student, timeout=20) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probes(student)
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("the grader never started its probe")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_grader_removes_its_probes(student, tmp_path, sig):
+    proc = start_grading(student, rubric(tmp_path, SLOW), tmp_path)
+    wait_for_probe(student)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Interrupted" in err and "Traceback" not in err
+    assert probes(student) == []
+
+
+def test_probes_of_a_killed_grader_are_removed_by_the_next_run(student, tmp_path, grade):
+    proc = start_grading(student, rubric(tmp_path, SLOW), tmp_path)
+    orphans = wait_for_probe(student)
+    proc.kill()
+    proc.wait(timeout=10)
+    assert probes(student) == orphans  # SIGKILL leaves no chance to clean up
+    graded = grade("--rubric", str(rubric(tmp_path, check("base", "image", image="diamol/base"), "quick.yaml")),
+                   read_only=False)
+    assert graded.code == 0
+    assert probes(student) == []
+
+
+def test_a_concurrent_graders_probes_are_left_alone(student, tmp_path, grade):
+    proc = start_grading(student, rubric(tmp_path, SLOW), tmp_path)
+    try:
+        live = wait_for_probe(student)
+        quick = rubric(tmp_path, check("echo", "run", image="diamol/base", command="echo hello",
+                                       expect="^hello$"), "quick.yaml")
+        graded = grade("--rubric", str(quick), read_only=False)
+        assert graded.code == 0 and graded.points() == {"echo": 1}
+        assert probes(student) == live
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert probes(student) == []
+
+
+def test_two_graders_at_once_both_grade_fully(student, tmp_path):
+    path = rubric(tmp_path, "\n".join(
+        check(f"echo{i}", "run", image="diamol/base", command=f"echo probe {i}", expect=f"^probe {i}$")
+        for i in range(4)))
+    procs = [subprocess.Popen(["grade", "--rubric", str(path)], env=grade_env(student.host),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert all("Total: 4/4" in out for out, _ in outputs)
+    assert probes(student) == []
+
+
+def test_a_probe_has_no_network_no_capabilities_and_cannot_outlive_its_timeout(student, tmp_path, grade):
+    path = rubric(tmp_path, "\n".join([
+        check("net", "run", image="diamol/base", command="ls /sys/class/net", expect=r"\Alo\s*\Z", exit_code=0),
+        check("caps", "run", image="diamol/base", command="grep CapEff /proc/self/status",
+              expect=r"CapEff:\s+0+$"),
+        check("nnp", "run", image="diamol/base", command="grep NoNewPrivs /proc/self/status",
+              expect=r"NoNewPrivs:\s+1$"),
+        check("wget", "run", image="diamol/base", command="wget -q -T 2 -O- http://127.0.0.1:1/ || echo unreachable",
+              expect="^unreachable$"),
+        check("timeout", "run", image="diamol/base", command="echo started; sleep 60", expect="never", timeout=1),
+    ]))
+    start = time.monotonic()
+    graded = grade("--rubric", str(path))
+    assert time.monotonic() - start < 20
+    assert graded.points() == {"net": 1, "caps": 1, "nnp": 1, "wget": 1, "timeout": 0}
+    evidence = graded.check("timeout")["evidence"]
+    assert "output: started" in evidence and any("still running after 1 s" in e for e in evidence)
+
+
+def test_files_are_read_from_images_without_a_shell_and_reads_are_capped(student, tmp_path, grade):
+    student.write("ctx", {"note.txt": "hello from scratch"})
+    (student.workdir / "ctx" / "big.bin").write_bytes(b"x" * 20_000_000)
+    student.build("no-shell", "FROM scratch\nCOPY note.txt big.bin /data/\n", folder="ctx")
+    path = rubric(tmp_path, "\n".join([
+        check("note", "image_file", image="no-shell", path="/data/note.txt", content="hello from scratch"),
+        check("big", "image_file", image="no-shell", path="/data/big.bin", matches="^x+$", max_bytes=1000),
+        check("exact-big", "image_file", image="no-shell", path="/data/big.bin", content="x", max_bytes=1000),
+        check("missing", "image_file", image="no-shell", path="/data/nope.txt"),
+    ]))
+    graded = grade("--rubric", str(path))
+    assert graded.points() == {"note": 1, "big": 1, "exact-big": 0, "missing": 0}
+    assert "20000000 bytes" in " ".join(graded.check("big")["evidence"])
+    assert "does not exist" in graded.check("missing")["message"]
+
+
+def test_references_with_tags_digests_and_registries_are_normalised(student, tmp_path, grade):
+    student.docker("image", "tag", "diamol/base", "localhost:5000/course/base:1.0")
+    student.docker("image", "tag", "diamol/base", "two-names:latest")
+    path = rubric(tmp_path, "\n".join([
+        check("registry", "image", image="localhost:5000/course/base:1.0"),
+        check("long-form", "image", image="docker.io/library/two-names:latest"),
+        check("short-form", "image", image="two-names"),
+        check("other-tag", "image", image="two-names:v2"),
+        check("prefix-is-not-a-name", "image", image="two-name"),
+    ]))
+    graded = grade("--rubric", str(path))
+    assert graded.points() == {"registry": 1, "long-form": 1, "short-form": 1, "other-tag": 0,
+                               "prefix-is-not-a-name": 0}
+    assert "two-names:latest" in graded.check("other-tag")["message"]
+
+
+def test_option_like_names_and_unicode_values_are_just_text(student, tmp_path, grade):
+    student.docker("container", "run", "--name", "rf-student", "--env", "TARGET=도커.한국",
+                   "diamol/base", "sh", "-c", 'echo "Pinging: $TARGET"')
+    path = rubric(tmp_path, "\n".join([
+        check("unicode", "container", name="rf-student", env={"TARGET": {"matches": "^도커"}},
+              logs="Pinging: ${TARGET}$"),
+        check("option", "container", name="--all"),
+        check("substring", "container", name="rf-stud"),
+    ]))
+    graded = grade("--rubric", str(path))
+    assert graded.points() == {"unicode": 1, "option": 0, "substring": 0}
+    assert "no container named --all" in graded.check("option")["message"]
+
+
+def test_only_the_tail_of_long_logs_is_read(student, tmp_path, grade):
+    student.docker("container", "run", "--name", "chatty", "diamol/base", "sh", "-c",
+                   "seq 1 300000; echo the last line")
+    path = rubric(tmp_path, "\n".join([
+        check("tail", "container", name="chatty", logs="^the last line$"),
+        check("head", "container", name="chatty", logs="^1$"),
+    ]))
+    graded = grade("--rubric", str(path))
+    assert graded.points() == {"tail": 1, "head": 0}
