@@ -172,14 +172,27 @@ def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine
                 params.setdefault(k, v)
         if "base_url" not in params:
             params["base_url"] = address
-        # Negotiate: the engine may be older (20.10 speaks 1.41) or newer than the SDK's default.
-        api = docker.APIClient(version="auto", timeout=timeout, **params)
-        # REQUESTS_CA_BUNDLE & co. would silently replace the engine's ca.pem: ignore them.
-        api.trust_env = False
-        version = api.version(api_version=False)
+        # REQUESTS_CA_BUNDLE & co. would silently replace the engine's ca.pem, so every client
+        # ignores the environment before its first request (version="auto" would ask too early).
+        first = _client(docker.constants.MINIMUM_DOCKER_API_VERSION, timeout, params)
+        version = first.version(api_version=False)
+        first.close()
+        # Negotiate: the engine may be older (20.10 speaks 1.41) or newer than the SDK.
+        api_version = version.get("ApiVersion") or docker.constants.MINIMUM_DOCKER_API_VERSION
+        if docker.utils.version_lt(docker.constants.DEFAULT_DOCKER_API_VERSION, api_version):
+            api_version = docker.constants.DEFAULT_DOCKER_API_VERSION
+        api = _client(api_version, timeout, params)
     except (docker.errors.DockerException, requests.RequestException, OSError, ValueError) as e:
         raise EngineUnavailable(explain_connect_failure(e, address), address) from None
     return Engine(api, address, version)
+
+
+def _client(version: str, timeout: float, params: dict):
+    import docker
+
+    api = docker.APIClient(version=version, timeout=timeout, **params)
+    api.trust_env = False
+    return api
 
 
 class Engine:
