@@ -248,9 +248,9 @@ def _validate(data, doc: _Doc, kinds: dict) -> None:
         if len(p) >= 4 and p[0] == "sections" and p[2] == "checks":
             continue
         _schema_problem(doc, (), err)
-    if not isinstance(data, dict):
-        return
-    for si, section in enumerate(data.get("sections") or []):
+    if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
+        return  # the schema errors above already say so
+    for si, section in enumerate(data["sections"]):
         if not isinstance(section, dict) or not isinstance(section.get("checks"), list):
             continue
         for ci, check in enumerate(section["checks"]):
