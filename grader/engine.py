@@ -25,6 +25,7 @@ OWNER_LABEL = "org.grade.owner"  # host:pid of the grader, to spot probes of a k
 ORPHAN_AGE = 300  # seconds; longer than any probe may live, so a live grader's probes are younger
 DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at a prompt
 LOG_TAIL = 200
+LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
 FILE_CAP = 1_000_000
 
 
@@ -172,6 +173,7 @@ def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine
                 params.setdefault(k, v)
         if "base_url" not in params:
             params["base_url"] = address
+        params["base_url"] = _default_port(params["base_url"], "tls" in params)
         # REQUESTS_CA_BUNDLE & co. would silently replace the engine's ca.pem, so every client
         # ignores the environment before its first request (version="auto" would ask too early).
         first = _client(docker.constants.MINIMUM_DOCKER_API_VERSION, timeout, params)
@@ -185,6 +187,16 @@ def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine
     except (docker.errors.DockerException, requests.RequestException, OSError, ValueError) as e:
         raise EngineUnavailable(explain_connect_failure(e, address), address) from None
     return Engine(api, address, version)
+
+
+def _default_port(url: str, tls: bool) -> str:
+    """tcp://host means port 2376 with TLS, else 2375, as the docker CLI reads it."""
+    if url.startswith("tcp://"):
+        rest = url[len("tcp://"):]
+        hostpart = rest.split("/", 1)[0]
+        if not re.search(r":\d+$", hostpart) or hostpart.endswith("]"):
+            return f"tcp://{hostpart}:{2376 if tls else 2375}" + rest[len(hostpart):]
+    return url
 
 
 def _client(version: str, timeout: float, params: dict):
@@ -305,11 +317,29 @@ class Engine:
         return self._memoised(("from", image_id), compute)
 
     def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
+        """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
         def compute():
-            raw = self.call(self.api.logs, container_id, stdout=True, stderr=True, tail=tail,
-                            missing=b"") or b""
-            return raw.decode("utf-8", "replace")
+            head = self.call(self._log_head, container_id, missing=b"") or b""
+            if len(head) < LOG_HEAD:
+                return head.decode("utf-8", "replace")  # that was all of it
+            last = self.call(self.api.logs, container_id, stdout=True, stderr=True, tail=tail,
+                             missing=b"") or b""
+            return (head.decode("utf-8", "replace").rpartition("\n")[0] + "\n"
+                    + last.decode("utf-8", "replace"))
         return self._memoised(("logs", container_id, tail), compute)
+
+    def _log_head(self, container_id: str) -> bytes:
+        stream = self.api.logs(container_id, stdout=True, stderr=True, stream=True, follow=False)
+        chunks, size = [], 0
+        try:
+            for chunk in stream:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= LOG_HEAD:
+                    break
+        finally:
+            stream.close()
+        return b"".join(chunks)
 
     @staticmethod
     def _is_probe(labels) -> bool:
@@ -460,6 +490,45 @@ class Engine:
                 self._remove_probe(c["Id"])
                 removed += 1
         return removed
+
+    # ---- containers' own files, published ports, every tag --------------------------------------
+
+    def read_container_file(self, container_id: str, path: str, cap: int = FILE_CAP) -> FileRead | None:
+        """Read a file from a container (running or stopped) through the archive API, as it is
+        now in the container, not in its image. None if the path does not exist."""
+        def compute():
+            got = self.call(self.api.get_archive, container_id, path)
+            if got is None:
+                return None
+            stream, stat = got
+            if stat.get("mode", 0) & (1 << 31):  # Go's os.ModeDir
+                close = getattr(stream, "close", None)
+                if close:
+                    close()
+                return FileRead(size=stat.get("size", 0), content=b"", truncated=False, is_dir=True)
+            return self._first_member(stream, stat.get("size", 0), cap)
+        return self._memoised(("container-file", container_id, path, cap), compute)
+
+    def published_host(self) -> str:
+        """Where the engine's published ports are reached from here: the host of a tcp://
+        (or ssh://, http(s)://) engine address, e.g. GitLab's dind service `docker`; 127.0.0.1
+        for an engine on a local socket."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.address if "://" in self.address else "tcp://" + self.address)
+        if parts.scheme in ("tcp", "http", "https", "ssh") and parts.hostname:
+            host = parts.hostname
+            return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        return "127.0.0.1"
+
+    def all_tags(self) -> list[str]:
+        """Every tagged image reference on the engine, in the short form people type."""
+        def compute():
+            listed = self.call(self.api.images, missing=[]) or []
+            tags = {refs.familiar(refs.normalize(t)) for img in listed for t in img.get("RepoTags") or ()
+                    if t and not t.startswith("<none>")}
+            return sorted(tags)
+        return self._memoised(("all-tags",), compute)
 
 
 def _owner() -> str:

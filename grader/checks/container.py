@@ -1,6 +1,7 @@
 """container: a container found by exact name, or by the image it was created from.
 
-Predicates: the image it was created from, env, state, and a pattern in the tail of its logs.
+Predicates: the image it was created from, env, state, and a pattern in its logs (their first
+64 KB, where start-up lines are, and their last 200 lines; never all of them).
 The logs pattern may say ${VAR}: the container's own value of VAR, matched literally.
 """
 from __future__ import annotations
@@ -32,7 +33,8 @@ class Container(Check):
                   "description": "Created from this image (or any of these)."},
         "env": match.MAP_SCHEMA,
         "state": {"oneOf": [{"enum": STATES}, {"type": "array", "items": {"enum": STATES}, "minItems": 1}]},
-        "logs": {**REGEX, "description": "Regex searched in the last 200 log lines; ${VAR} is the container's value."},
+        "logs": {**REGEX, "description": "Regex searched in the logs' start and last 200 lines; "
+                                         "${VAR} is the container's value."},
     }
 
     @classmethod
@@ -144,8 +146,9 @@ class Container(Check):
             lines = logs.strip().splitlines()
             seen.append(f"log: {lines[0][:160] if lines else '(empty)'}")
             if pattern is None or not re.search(pattern, logs, re.M):
-                return False, Text(f"{name}'s logs do not show /{p['logs']}/",
-                                   f"{name}의 로그에 /{p['logs']}/가 없습니다"), "; ".join(seen)
+                shown = VAR.sub(lambda m: env.get(m.group(1)) or "(unset)", p["logs"])
+                return False, Text(f"{name}'s logs do not show /{shown}/",
+                                   f"{name}의 로그에 /{shown}/가 없습니다"), "; ".join(seen)
         return True, Text("", ""), "; ".join(seen)
 
 

@@ -6,8 +6,9 @@ The rule, from history alone (the `Container`/`ContainerConfig` fields are gone 
   2. that entry carries no builder marker: no `#(nop)`, no `# buildkit` suffix, no
      `buildkit.dockerfile.v0` comment;
   3. its "created by" is the committed container's command: Docker joins the container's Cmd with
-     spaces, and the committed image keeps that Cmd (or, after `--change CMD`, the container ran
-     the base's Cmd); Podman writes `/bin/sh` with a comment starting `FROM `.
+     spaces, and the committed image keeps that Cmd; after `commit --change CMD` it is the Cmd of
+     a container of the base (still on the engine, or the base's own default); Podman writes
+     `/bin/sh` with a comment starting `FROM `.
 Rule 3 is what tells a commit from a one-step legacy build: a legacy RUN records its own command
 (`/bin/sh -c echo ...`, or an exec form's words), while the built image inherits the base's Cmd.
 """
@@ -55,8 +56,12 @@ class ImageCommit(Check):
             return failed(f"{ref} was built from a Dockerfile (`{step.describe()}`), not committed",
                           f"{ref}은(는) 커밋이 아니라 Dockerfile로 빌드되었습니다 (`{step.describe()}`)",
                           *evidence)
-        commands = [" ".join((image.get("Config") or {}).get("Cmd") or []),
-                    " ".join((base.get("Config") or {}).get("Cmd") or [])]
+        commands = {" ".join((image.get("Config") or {}).get("Cmd") or []),
+                    " ".join((base.get("Config") or {}).get("Cmd") or [])}
+        if step.created_by not in commands:
+            # A legacy build removes its intermediate containers, so this admits only real ones.
+            commands |= {" ".join((c.get("Config") or {}).get("Cmd") or [])
+                         for c in engine.containers_from(base["Id"])}
         evidence.append(f"CMD {json.dumps((image.get('Config') or {}).get('Cmd'))}")
         podman = step.created_by == "/bin/sh" and step.comment.startswith("FROM ")
         if step.created_by in commands or podman:

@@ -9,10 +9,10 @@ from .json_report import _num
 MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
          Status.ERROR: ("!", "magenta"), Status.SKIPPED: ("-", "yellow")}
 WORDS = {
-    "en": {"total": "Total", "bonus": "bonus", "hint": "Try", "done":
+    "en": {"total": "Total", "bonus": "bonus", "hint": "Try", "with_bonus": ", including {n} bonus", "done":
            "Every check passed. Well done!", "left": "Fix the ✗ lines above, then run `grade {lab}` again.",
            "fault": "The engine failed while grading; these results are incomplete:"},
-    "ko": {"total": "합계", "bonus": "보너스", "hint": "해 볼 것",
+    "ko": {"total": "합계", "bonus": "보너스", "hint": "해 볼 것", "with_bonus": ", 보너스 {n}점 포함",
            "done": "모든 검사를 통과했습니다. 잘하셨어요!",
            "left": "위의 ✗ 항목을 고친 다음 `grade {lab}`을(를) 다시 실행하세요.",
            "fault": "채점 중에 엔진 오류가 났습니다. 결과가 완전하지 않습니다:"},
@@ -48,6 +48,10 @@ def render(report: Report, lang: str, color: bool) -> str:
     if report.fault is not None:
         out.append(style(f"{w['fault']} {report.fault(lang)}", fg="magenta"))
     total = f"{w['total']}: {_num(report.score)}/{_num(report.max_score)} ({report.percent}%)"
+    bonus = sum(r.score for r in report.results if r.bonus)
+    if bonus:
+        # Bonus points can make up for a missed check: say so, or 25/25 beside a ✗ looks wrong.
+        total += w["with_bonus"].format(n=_num(bonus))
     out.append(style(total, bold=True))
     if report.fault is None:
         out.append(w["done"] if report.complete else w["left"].format(lab=report.lab))
