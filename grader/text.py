@@ -15,9 +15,6 @@ class Text:
     def __call__(self, lang: str) -> str:
         return self.ko if lang == "ko" else self.en
 
-    def format(self, **kw) -> Text:
-        return Text(self.en.format(**kw), self.ko.format(**kw))
-
     def to_dict(self) -> dict:
         return {"en": self.en, "ko": self.ko}
 
