@@ -216,6 +216,50 @@ def rubric_group():
     """Tools for rubric authors."""
 
 
+@rubric_group.command("draft")
+@click.option("--image", "images", multiple=True, metavar="REF", help="An image of the reference solution (repeat).")
+@click.option("--container", "containers", multiple=True, metavar="NAME",
+              help="A container of the reference solution, by name (repeat).")
+@click.option("--file", "files", multiple=True, metavar="REF:PATH",
+              help="A file to check in one of those images or containers, e.g. web-ping:/web-ping/app.js (repeat).")
+@click.option("--lab", default="draft", show_default=True, help="The lab id written in the draft.")
+@click.option("--host", metavar="URL", help="Engine address (default: DOCKER_HOST, then the docker context).")
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+              help="Seconds to wait for each engine call.")
+@LANG_OPTION
+def rubric_draft(images, containers, files, lab, host, timeout, lang):
+    """Print a draft rubric for a reference solution on the engine.
+
+    \b
+      grade rubric draft --image web-ping --container ch03lab --file web-ping:/web-ping/app.js > draft.yaml
+
+    Every drafted check is graded on the engine first and kept only if it passes; hints are TODO
+    placeholders. Exit codes: 0 drafted, 2 usage error or nothing found, 3 engine unreachable.
+    """
+    from .draft import DraftError, make
+    from .engine import EngineError, connect
+
+    lang = _lang(lang)
+    engine = None
+    try:
+        engine = connect(host, timeout=timeout)
+        text, dropped = make(engine, images, containers, files, lab)
+    except EngineError as e:
+        _say(e.message, lang)
+        sys.exit(EXIT_ENGINE)
+    except DraftError as e:
+        _say(e.message, lang)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if engine is not None:
+            engine.cleanup()
+    for note in dropped:
+        _say(note, lang)
+    click.echo(text, nl=False)
+
+
 @rubric_group.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @LANG_OPTION
@@ -233,3 +277,4 @@ def rubric_check(files, lang):
             click.echo(e.render(lang), err=True)
             status = EXIT_USAGE
     sys.exit(status)
+

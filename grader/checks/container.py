@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 
 from .. import match
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, register
 
 STATES = ["created", "running", "paused", "restarting", "removing", "exited", "dead"]
+FLAGS = (("tty", "Tty", "--tty"), ("interactive", "OpenStdin", "--interactive"))  # key, Config field, option
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -35,6 +37,9 @@ class Container(Check):
         "state": {"oneOf": [{"enum": STATES}, {"type": "array", "items": {"enum": STATES}, "minItems": 1}]},
         "logs": {**REGEX, "description": "Regex searched in the logs' start and last 200 lines; "
                                          "${VAR} is the container's value."},
+        "tty": {"type": "boolean", "description": "Created with a terminal (`--tty`, `-t`): Config.Tty."},
+        "interactive": {"type": "boolean",
+                        "description": "Created with stdin kept open (`--interactive`, `-i`): Config.OpenStdin."},
     }
 
     @classmethod
@@ -84,6 +89,10 @@ class Container(Check):
         if "logs" in p:
             parts_en.append(f"logs show /{p['logs']}/")
             parts_ko.append(f"로그에 /{p['logs']}/ 출력")
+        for key, _field, flag in FLAGS:
+            if key in p:
+                parts_en.append(f"{'with' if p[key] else 'without'} {flag}")
+                parts_ko.append(f"{flag} {'사용' if p[key] else '사용 안 함'}")
         return Text(", ".join(parts_en), ", ".join(parts_ko))
 
     def _image_ids(self, engine) -> list[str]:
@@ -140,6 +149,15 @@ class Container(Check):
             return False, Text(f"{name} is {state}; wanted {'/'.join(self._states())}",
                                f"{name}의 상태는 {state}입니다. 기대: {'/'.join(self._states())}"
                                ), "; ".join(seen)
+        for key, field, flag in FLAGS:
+            if key in p:
+                actual = bool((attrs.get("Config") or {}).get(field))
+                seen.append(f"{field}={str(actual).lower()}")
+                if actual != p[key]:
+                    return False, Text(
+                        f"{name} was created {'without' if p[key] else 'with'} {flag}",
+                        f"{name}은(는) {flag} {'없이' if p[key] else '옵션을 붙여'} 만들어졌습니다"
+                    ), "; ".join(seen)
         if "logs" in p:
             pattern = pattern_for(p["logs"], env)
             logs = engine.logs(attrs["Id"])
@@ -154,3 +172,37 @@ class Container(Check):
 
 def _name(attrs: dict) -> str:
     return (attrs.get("Name") or attrs["Id"][:12]).lstrip("/")
+
+
+# ---- the same lookup for kinds that look further into a container (container_port, container_file, http)
+
+LOOKUP = ("name", "image", "state")
+LOOKUP_SCHEMA = {k: Container.schema[k] for k in LOOKUP}
+
+
+def lookup_problems(params) -> list[tuple[tuple, Text]]:
+    if "name" not in params and "image" not in params:
+        return [((), Text("give `name`, `image` or both", "`name`이나 `image` 중 하나 이상을 적으세요"))]
+    return []
+
+
+def _finder(params) -> Container:
+    return Container({k: params[k] for k in LOOKUP if k in params})
+
+
+def lookup_text(params) -> Text:
+    """How the container is found, as the container kind says it: `container web, state running`."""
+    return _finder(params).expectation()
+
+
+def select(engine, params) -> tuple[list[dict], Outcome | None]:
+    """The containers that the `container` kind accepts for the `name`, `image` and `state` of
+    `params` (same lookup, images compared by id); when there is none, the outcome saying why."""
+    finder = _finder(params)
+    wanted = set(finder._image_ids(engine))
+    found = [attrs for attrs in finder._candidates(engine, wanted) if finder._judge(engine, attrs, wanted)[0]]
+    return found, (None if found else finder.run(engine))
+
+
+def name_of(attrs: dict) -> str:
+    return _name(attrs)
