@@ -155,10 +155,11 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, lang)
         _say(Text("Interrupted: grading stopped and its probe containers were removed.",
                   "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
         sys.exit(EXIT_INTERRUPTED)
+    from .signing import signed  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
     if json_path:
-        _write(json_path, json_report.render(report, lang), lang)
+        _write(json_path, signed("json", json_report.render(report, lang)), lang)
     if junit_path:
-        _write(junit_path, junit.render(report, lang), lang)
+        _write(junit_path, signed("junit", junit.render(report, lang)), lang)
     if engine is not None:
         click.echo(terminal.render(report, lang, color=sys.stdout.isatty()), nl=False)
     sys.exit(report.exit_code())
@@ -278,3 +279,58 @@ def rubric_check(files, lang):
             status = EXIT_USAGE
     sys.exit(status)
 
+
+@main.command("collect")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--csv", "csv_path", required=True, metavar="FILE",
+              help="Write the gradebook here, one row per student (- for standard output).")
+@click.option("--html", "html_path", metavar="FILE",
+              help="Also write the class report: one self-contained HTML file.")
+@click.option("--keep", type=click.Choice(["newest", "best"]), default="newest", show_default=True,
+              help="Which of a student's several grading runs makes their row.")
+@click.option("--lab", metavar="LAB", help="The lab to collect (default: the lab of most reports); "
+                                           "reports of other labs are skipped.")
+@click.option("--verify", is_flag=True,
+              help="Skip reports whose signature is missing or wrong (key from GRADE_SIGNING_KEY).")
+def collect_command(paths, csv_path, html_path, keep, lab, verify):
+    """Collect a class's JSON and JUnit reports (files, folders, GitLab artifact zips) into a gradebook.
+
+    \b
+      grade collect artifacts/ --csv gradebook.csv --html class-report.html
+      grade collect artifacts/ --csv gradebook.csv --keep best --verify
+
+    Skipped reports are listed on stderr with the reason, then a summary line.
+    Exit codes: 0 every report collected, 1 gradebook written but some reports skipped,
+    2 usage error (nothing to collect, several labs in equal numbers, --verify without
+    GRADE_SIGNING_KEY, an output that cannot be written).
+    """
+    from . import collect, signing
+
+    key = signing.key_from_env()
+    if verify and key is None:
+        click.echo("--verify needs the signing key in GRADE_SIGNING_KEY.", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        book = collect.collect(paths, lab=lab, keep=keep, key=key if verify else None)
+    except collect.UsageError as e:
+        click.echo(f"grade collect: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    for path, reason in book.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    try:
+        if csv_path == "-":
+            collect.write_csv(book, sys.stdout)
+        else:
+            Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
+            with open(csv_path, "w", encoding="utf-8", newline="") as out:
+                collect.write_csv(book, out)
+        if html_path:
+            from .reports import html_class
+
+            Path(html_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(html_path).write_text(html_class.render(book), encoding="utf-8")
+    except OSError as e:
+        click.echo(f"grade collect: could not write {e.filename}: {e.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(collect.summary(book), err=True)
+    sys.exit(EXIT_POINTS_MISSING if book.skipped else EXIT_OK)

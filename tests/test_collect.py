@@ -1,0 +1,435 @@
+"""`grade collect`: a class's reports into one gradebook; signed reports; the HTML class report.
+
+The reports are the real grader's: graded once per module on the test engine, in the states a
+class produces (nothing done, the full solution, a later run that lost a point, another lab,
+unsigned), laid out as GitLab job artifacts. Broken, tampered and foreign reports are edited
+copies of them.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+import xmlschema
+from conftest import DOCKER, Student, check, cleanup, grade_env, rubric, snapshot
+
+from grader import signing
+
+KEY = "course-signing-key"
+XSD = xmlschema.XMLSchema(str(Path(__file__).parent / "junit.xsd"))
+CH03_CHECKS = ["pull-web-ping", "env-override", "web-ping-tag", "web-ping-base", "web-ping-env",
+               "web-ping-workdir-cmd", "web-ping-app", "web-ping-env-behavior", "web-ping-layers",
+               "lab-container", "lab-image", "lab-commit", "lab-file", "cache-order"]
+
+
+def _grade(host: str, job: Path, student: str, key: str | None = KEY, rubric_file: Path | None = None) -> None:
+    job.mkdir(parents=True)
+    env = grade_env(host)
+    env.pop("GRADE_SIGNING_KEY", None)
+    if key:
+        env["GRADE_SIGNING_KEY"] = key
+    what = ["--rubric", str(rubric_file)] if rubric_file else ["ch03"]
+    result = subprocess.run(["grade", *what, "--student", student, "--json", str(job / "grade.json"),
+                             "--junit", str(job / "grade-junit.xml")], env=env, text=True, capture_output=True,
+                            timeout=300)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def graded(standins, tmp_path_factory) -> Path:
+    """Real reports, one folder per job: <student>-<run>/grade.json and grade-junit.xml.
+
+    t1 nothing done: alice-1, carol-1; then the reference solution; t2: bob-1, carol-2, dave-1, and
+    erin-1 unsigned; t3 after `docker rm ch03lab`: dave-2 (one check lost); frank-1 another lab."""
+    host = standins
+    root = tmp_path_factory.mktemp("graded")
+    before = snapshot(host)
+    try:
+        _grade(host, root / "alice-1", "alice")
+        _grade(host, root / "carol-1", "carol")
+        Student(host, root / "work").solution()
+        time.sleep(1.1)  # reports carry their start time to the second
+        _grade(host, root / "bob-1", "bob")
+        _grade(host, root / "carol-2", "carol")
+        _grade(host, root / "dave-1", "dave")
+        _grade(host, root / "erin-1", "erin", key=None)
+        time.sleep(1.1)
+        subprocess.run([DOCKER, "container", "rm", "ch03lab"], env={**os.environ, "DOCKER_HOST": host},
+                       check=True, capture_output=True)
+        _grade(host, root / "dave-2", "dave")
+        other = rubric(root, check("base-pulled", "image", 2, image="diamol/base"))
+        _grade(host, root / "frank-1", "frank", rubric_file=other)
+    finally:
+        cleanup(host, before)
+    shutil.rmtree(root / "work", ignore_errors=True)
+    return root
+
+
+def artifacts(graded: Path, tmp: Path, *jobs: str, kinds=("grade.json", "grade-junit.xml")) -> Path:
+    """A folder of downloaded artifacts holding copies of the given jobs' reports."""
+    out = tmp / "artifacts"
+    for job in jobs:
+        (out / job).mkdir(parents=True, exist_ok=True)
+        for kind in kinds:
+            shutil.copy2(graded / job / kind, out / job / kind)
+    return out
+
+
+class Collected:
+    def __init__(self, result: subprocess.CompletedProcess, csv_text: str):
+        self.code, self.err = result.returncode, result.stderr
+        self.rows = list(csv.DictReader(io.StringIO(csv_text)))
+        self.header = csv_text.splitlines()[0].split(",") if csv_text else []
+
+    def row(self, student: str) -> dict:
+        return next(r for r in self.rows if r["student"] == student)
+
+    def skipped(self) -> dict[str, str]:
+        return dict(re.findall(r"^skipped (.+?): (.+)$", self.err, re.M))
+
+
+def collect(*args, key: str | None = None, tmp: Path) -> Collected:
+    out = tmp / f"gradebook-{len(list(tmp.glob('gradebook-*')))}.csv"
+    env = {k: v for k, v in os.environ.items() if k != "GRADE_SIGNING_KEY"}
+    if key:
+        env["GRADE_SIGNING_KEY"] = key
+    result = subprocess.run(["grade", "collect", *map(str, args), "--csv", str(out)], env=env, text=True,
+                            capture_output=True, timeout=120)
+    return Collected(result, out.read_text() if out.exists() else "")
+
+
+# ------------------------------------------------------------------------------------- collecting
+
+def test_good_reports_make_one_row_per_student_with_every_checks_points(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1")
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 0, got.err
+    assert got.header == ["student", "lab", *CH03_CHECKS, "score", "max_score", "percent", "status",
+                          "report_time", "time_from", "runs", "report"]
+    assert [r["student"] for r in got.rows] == ["alice", "bob"]
+    bob = got.row("bob")
+    truth = json.loads((graded / "bob-1" / "grade.json").read_text())
+    assert {c: bob[c] for c in CH03_CHECKS} == {c["id"]: str(c["score"]) for c in truth["checks"]}
+    assert (bob["score"], bob["max_score"], bob["percent"], bob["status"]) == ("27", "25", "108.0", "complete")
+    assert bob["report_time"] == truth["started"] and bob["time_from"] == "report"
+    assert bob["runs"] == "1"  # the job's JSON and JUnit reports are one grading run
+    assert bob["report"].endswith("bob-1/grade.json")
+    alice = got.row("alice")
+    assert (alice["score"], alice["status"], alice["pull-web-ping"], alice["lab-file"]) == ("1", "incomplete", "1", "0")
+    assert "collected 4 reports of ch03: 2 students, 2 grading runs; 0 older runs merged" in got.err
+    assert "none skipped" in got.err
+
+
+def test_junit_alone_gives_the_same_points_as_json(graded, tmp_path):
+    for job in ("alice-1", "bob-1"):
+        from_json = collect(artifacts(graded, tmp_path / "j", job, kinds=("grade.json",)), tmp=tmp_path)
+        from_junit = collect(artifacts(graded, tmp_path / "x", job, kinds=("grade-junit.xml",)), tmp=tmp_path)
+        assert from_json.code == from_junit.code == 0, from_json.err + from_junit.err
+        same = ["student", "lab", *CH03_CHECKS, "score", "max_score", "percent", "status", "report_time",
+                "time_from"]
+        assert [{k: r[k] for k in same} for r in from_json.rows] == [{k: r[k] for k in same} for r in from_junit.rows]
+        # The JUnit suite's timestamp is the time of grading, as in the JSON report.
+        assert from_junit.rows[0]["time_from"] == "report"
+        shutil.rmtree(tmp_path / "j")
+        shutil.rmtree(tmp_path / "x")
+
+
+def test_several_runs_keep_the_newest_or_the_best(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "carol-1", "carol-2", "dave-1", "dave-2")
+    newest = collect(folder, tmp=tmp_path)
+    assert newest.code == 0, newest.err
+    assert (newest.row("carol")["score"], newest.row("carol")["runs"]) == ("27", "2")
+    dave = newest.row("dave")
+    assert (dave["score"], dave["lab-container"], dave["runs"]) == ("26", "0", "2")
+    assert dave["report"].endswith("dave-2/grade.json")
+    assert "2 older runs merged (kept newest)" in newest.err
+    best = collect(folder, "--keep", "best", tmp=tmp_path)
+    assert best.code == 0
+    assert (best.row("dave")["score"], best.row("dave")["lab-container"]) == ("27", "1")
+    assert best.row("dave")["report"].endswith("dave-1/grade.json")
+    assert "2 lower-scoring runs merged (kept best)" in best.err
+
+
+def test_zipped_artifacts_are_read_in_place(graded, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    for job in ("alice-1", "bob-1"):
+        with zipfile.ZipFile(folder / f"{job}-artifacts.zip", "w") as z:
+            for kind in ("grade.json", "grade-junit.xml"):
+                z.write(graded / job / kind, kind)
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 0, got.err
+    assert [r["student"] for r in got.rows] == ["alice", "bob"]
+    assert got.row("bob")["report"].endswith("bob-1-artifacts.zip!grade.json")
+
+
+def _edit_json(src: Path, dst: Path, change) -> Path:
+    data = json.loads(src.read_text())
+    change(data)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    return dst
+
+
+def _edit_text(src: Path, dst: Path, change) -> Path:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    text = src.read_text()
+    new = change(text)
+    assert new != text, "the edit changed nothing"
+    dst.write_text(new)
+    return dst
+
+
+def test_broken_foreign_and_anonymous_reports_are_listed_and_the_rest_collect(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1", "frank-1")
+    bad = folder / "broken"
+    bob_json, bob_xml = graded / "bob-1" / "grade.json", graded / "bob-1" / "grade-junit.xml"
+    cases = {
+        "cut.json": (_edit_text(bob_json, bad / "cut.json", lambda t: t[: len(t) // 2]), "truncated JSON"),
+        "cut.xml": (_edit_text(bob_xml, bad / "cut.xml", lambda t: t[: len(t) // 2]), "truncated XML"),
+        "garbled.json": (_edit_text(bob_json, bad / "garbled.json", lambda t: t.replace('"lab":', '"lab" ', 1)),
+                         "malformed JSON"),
+        "garbled.xml": (_edit_text(bob_xml, bad / "garbled.xml", lambda t: t.replace("</properties>", "</propertie>")),
+                        "malformed XML"),
+        "empty.json": (_edit_text(bob_json, bad / "empty.json", lambda t: ""), "empty file"),
+        "other.json": (_edit_text(bob_json, bad / "other.json", lambda t: '{"name": "package"}'),
+                       "not a grade report"),
+        "pytest.xml": (_edit_text(bob_xml, bad / "pytest.xml", lambda t: re.sub(
+            r"<properties>.*?</properties>", "", t, flags=re.S)), "not a grade report"),
+        "anon.json": (_edit_json(bob_json, bad / "anon.json", lambda d: d.pop("student")), "no student id"),
+        "anon.xml": (_edit_text(bob_xml, bad / "anon.xml", lambda t: re.sub(
+            r'\s*<property name="student" value="bob"/>', "", t)), "no student id"),
+        "unknown.json": (_edit_json(bob_json, bad / "unknown.json", lambda d: d.update(student="unknown")),
+                         "no student id"),
+        "sum.json": (_edit_json(bob_json, bad / "sum.json", lambda d: d.update(score=30)),
+                     "inconsistent: score 30 is not the sum of its checks (27)"),
+    }
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 1, got.err
+    assert [r["student"] for r in got.rows] == ["alice", "bob"]
+    skipped = got.skipped()
+    for name, (path, reason) in cases.items():
+        assert reason in skipped.get(str(path), ""), f"{name}: {skipped.get(str(path))!r}\n{got.err}"
+    frank = {p: r for p, r in skipped.items() if "frank-1" in p}
+    assert set(frank.values()) == {"from another lab: test, not ch03"} and len(frank) == 2
+    assert f"; {len(cases) + 2} skipped" in got.err.splitlines()[-1]
+
+
+def test_lab_option_and_an_even_split_of_labs(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "bob-1", "frank-1")
+    tie = collect(folder, tmp=tmp_path)
+    assert tie.code == 2
+    assert "several labs in equal numbers: ch03 (2), test (2); choose one with --lab" in tie.err
+    only = collect(folder, "--lab", "test", tmp=tmp_path)
+    assert only.code == 1
+    assert [r["student"] for r in only.rows] == ["frank"]
+    assert only.header[2:4] == ["base-pulled", "score"]
+
+
+def test_nothing_to_collect_is_a_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    got = collect(tmp_path / "empty", tmp=tmp_path)
+    assert got.code == 2 and "no reports found" in got.err
+    missing = collect(tmp_path / "nowhere", tmp=tmp_path)
+    assert missing.code == 2
+
+
+def test_spreadsheet_formulas_in_student_ids_are_defused(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", kinds=("grade.json",))
+    _edit_json(graded / "bob-1" / "grade.json", folder / "x" / "grade.json",
+               lambda d: d.update(student='=HYPERLINK("http://example.invalid","x")'))
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 0, got.err
+    assert got.rows[0]["student"].startswith("'=HYPERLINK(")
+
+
+# --------------------------------------------------------------------------------------- signing
+
+def test_grade_signs_both_reports_when_a_key_is_set(graded):
+    data = json.loads((graded / "bob-1" / "grade.json").read_text())
+    assert signing.verify_json(data, KEY.encode()) is None
+    assert signing.verify_json(data, b"another key") is not None
+    xml = (graded / "bob-1" / "grade-junit.xml").read_text()
+    XSD.validate(xml)  # the signature property keeps the report a valid JUnit file
+    [(_, computed, given)] = list(signing.iter_suites(io.BytesIO(xml.encode()), KEY.encode()))
+    assert given.startswith("hmac-sha256:") and signing.verify_junit_suite(computed, given) is None
+    unsigned = json.loads((graded / "erin-1" / "grade.json").read_text())
+    assert "signature" not in unsigned
+    assert 'name="signature"' not in (graded / "erin-1" / "grade-junit.xml").read_text()
+
+
+def test_verify_lists_tampered_unsigned_and_foreign_key_reports(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1", "erin-1")
+    alice_json, alice_xml = graded / "alice-1" / "grade.json", graded / "alice-1" / "grade-junit.xml"
+
+    def raise_score(d):  # a careful forger: the total stays the sum of the checks
+        d["checks"][1].update(score=3, status="passed")
+        d.update(score=d["score"] + 3, percent=round(100 * (d["score"] + 3) / d["max_score"], 1))
+
+    forged_json = _edit_json(alice_json, folder / "forged" / "grade.json", lambda d: (raise_score(d), d.update(
+        student="mallory")))
+    forged_xml = _edit_text(alice_xml, folder / "forged-x" / "grade-junit.xml", lambda t: t.replace(
+        'value="alice"', 'value="mallory"').replace('name="score" value="1"', 'name="score" value="4"').replace(
+        "earned: 0/3", "earned: 3/3", 1))
+    stripped = _edit_json(alice_json, folder / "stripped" / "grade.json",
+                          lambda d: (d.pop("signature"), d.update(student="trent")))
+    mtime = os.stat(alice_xml).st_mtime
+    os.utime(forged_xml, (mtime, mtime))
+
+    loose = collect(folder, tmp=tmp_path)  # without --verify, a consistent forgery passes
+    assert loose.code == 0, loose.err
+    assert loose.row("mallory")["score"] == "4"
+
+    got = collect(folder, "--verify", key=KEY, tmp=tmp_path)
+    assert got.code == 1, got.err
+    assert [r["student"] for r in got.rows] == ["alice", "bob"]
+    skipped = got.skipped()
+    assert skipped[str(forged_json)].startswith("signature does not match")
+    assert skipped[str(forged_xml)].startswith("signature does not match")
+    assert skipped[str(stripped)] == "signature missing"
+    erin = folder / "erin-1"
+    assert skipped[str(erin / "grade.json")] == skipped[str(erin / "grade-junit.xml")] == "signature missing"
+    assert "signatures verified; 5 skipped" in got.err
+
+    wrong_key = collect(folder, "--verify", key="not the course key", tmp=tmp_path)
+    assert wrong_key.rows == [] and len(wrong_key.skipped()) == 9
+    no_key = collect(folder, "--verify", tmp=tmp_path)
+    assert no_key.code == 2 and "GRADE_SIGNING_KEY" in no_key.err
+
+
+def test_signing_roundtrip_and_reordering(graded):
+    key = b"k"
+    text = (graded / "erin-1" / "grade.json").read_text()
+    signed = signing.sign_json(text, key)
+    data = json.loads(signed)
+    assert signing.verify_json(data, key) is None
+    # Canonical: the same content in another key order and layout still verifies.
+    again = json.loads(json.dumps(dict(reversed(list(data.items())))))
+    assert signing.verify_json(again, key) is None
+    xml = (graded / "erin-1" / "grade-junit.xml").read_text()
+    signed_xml = signing.sign_junit(xml, key)
+    resigned = signing.sign_junit(signed_xml, key)  # an old signature is replaced, not kept
+    assert resigned.count('name="signature"') == 1
+    for body in (signed_xml, resigned):
+        [(_, computed, given)] = list(signing.iter_suites(io.BytesIO(body.encode()), key))
+        assert signing.verify_junit_suite(computed, given) is None
+    # Any change to a test's text breaks it, even whitespace inside an element.
+    tweaked = signed_xml.replace("earned: 1/1", "earned: 1/1 ", 1)
+    assert tweaked != signed_xml
+    [(_, computed, given)] = list(signing.iter_suites(io.BytesIO(tweaked.encode()), key))
+    assert signing.verify_junit_suite(computed, given) is not None
+
+
+# ------------------------------------------------------------------------------------ speed
+
+def test_a_thousand_reports_collect_in_under_two_seconds(graded, tmp_path):
+    """1,000 reports (half JSON, half JUnit, one student in five twice), edited copies of real ones."""
+    folder = tmp_path / "class"
+    sources = {"json": [(graded / j / "grade.json").read_text() for j in ("alice-1", "bob-1", "dave-2")],
+               "xml": [(graded / j / "grade-junit.xml").read_text() for j in ("alice-1", "bob-1", "dave-2")]}
+    written = 0
+    for n in range(800):
+        runs = 2 if n % 4 == 0 else 1
+        for run in range(runs):
+            if written == 1000:
+                break
+            kind = "json" if written % 2 == 0 else "xml"
+            text = sources[kind][(n + run) % 3]
+            old = re.search(r'"student": "(\w+)"' if kind == "json" else r'name="student" value="(\w+)"', text).group(1)
+            text = text.replace(f'"student": "{old}"', f'"student": "s{n:04d}"').replace(
+                f'name="student" value="{old}"', f'name="student" value="s{n:04d}"')
+            job = folder / f"s{n:04d}" / f"job-{run}"
+            job.mkdir(parents=True)
+            (job / ("grade.json" if kind == "json" else "grade-junit.xml")).write_text(text)
+            written += 1
+    assert written == 1000
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        got = collect(folder, "--keep", "best", tmp=tmp_path)
+        times.append(time.perf_counter() - start)
+        assert got.code == 0, got.err[-2000:]
+    assert len(got.rows) == 800 and "collected 1000 reports" in got.err
+    assert statistics.median(times) < 2.0, times
+
+
+# ----------------------------------------------------------------------------- HTML class report
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def test_html_class_report_renders_in_headless_chromium(graded, tmp_path):
+    browser = chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: scripts/setup installs Debian's chromium")
+        pytest.skip("chromium is not installed (scripts/setup installs it)")
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1", "carol-1", "carol-2", "dave-1", "dave-2", "erin-1")
+    _edit_text(graded / "bob-1" / "grade.json", folder / "cut" / "grade.json", lambda t: t[:100])
+    _edit_json(graded / "erin-1" / "grade.json", folder / "zoe" / "grade.json",
+               lambda d: d.update(student="<b>zoe</b>"))
+    html = tmp_path / "class-report.html"
+    env = {k: v for k, v in os.environ.items() if k != "GRADE_SIGNING_KEY"}
+    result = subprocess.run(["grade", "collect", str(folder), "--csv", str(tmp_path / "g.csv"), "--html", str(html)],
+                            env=env, text=True, capture_output=True, timeout=60)
+    assert result.returncode == 1, result.stderr  # the truncated copy was skipped
+    page = html.read_text()
+    # Self-contained: nothing to fetch, no script.
+    assert not re.search(r"<(script|link|img|iframe)\b|\b(src|href)=|url\(|@import", page)
+    assert "&lt;b&gt;zoe&lt;/b&gt;" in page and "<b>zoe</b>" not in page
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--window-size=1280,1600"]
+
+    def run(*extra, profile):
+        (tmp_path / profile).mkdir()
+        return subprocess.run([browser, *flags, f"--user-data-dir={tmp_path / profile}", *extra, html.as_uri()],
+                              text=True, capture_output=True, timeout=120)
+
+    shot = tmp_path / "class-report.png"
+    taken = run(f"--screenshot={shot}", profile="profile-shot")
+    assert shot.exists(), taken.stderr[-2000:]
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a page, not a blank
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (1280, 1600)
+
+    dumped = run("--dump-dom", profile="profile-dom")
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    dom = ET.fromstring(_xhtml(dumped.stdout))
+    bars = {b.get("data-band"): int(b.get("data-count")) for b in dom.iter("rect") if b.get("class") == "bar"}
+    # 6 students: alice 1/25 (4%), bob, carol, erin and zoe 27/25, dave 26/25 (his newest run).
+    assert sum(bars.values()) == 6
+    assert (bars["0–9"], bars["100%+"], bars["90–99"]) == (1, 5, 0)
+    rates = [(g.get("data-check"), int(g.get("data-passed"))) for g in dom.iter("g") if g.get("class") == "rate"]
+    assert len(rates) == 14
+    assert [p for _, p in rates] == sorted(p for _, p in rates), "most missed first"
+    assert dict(rates)["pull-web-ping"] == 6 and dict(rates)["lab-container"] == 4
+    students = [tr.get("data-student") for tr in dom.iter("tr") if tr.get("data-student")]
+    assert students == ["<b>zoe</b>", "alice", "bob", "carol", "dave", "erin"]
+    text = "".join(dom.itertext())
+    assert "Class report: Chapter 3: Building your own Docker images (ch03)" in text
+    assert "Skipped reports (1)" in text and "truncated JSON" in text
+
+
+def _xhtml(dom: str) -> str:
+    """Chromium's DOM dump as parseable XML: void elements closed, entities numeric."""
+    dom = re.sub(r"<!DOCTYPE[^>]*>", "", dom)
+    dom = re.sub(r"<(meta|br|hr|input|link)\b([^>]*?)/?>", r"<\1\2/>", dom)
+    return dom.replace("&nbsp;", "&#160;")
