@@ -7,7 +7,12 @@ from pathlib import Path
 
 
 def rubrics_dir() -> Path:
-    return Path(os.environ.get("GRADE_RUBRICS_DIR") or Path(__file__).resolve().parent.parent / "rubrics")
+    """GRADE_RUBRICS_DIR, else the rubrics shipped in the package, else the source tree's."""
+    if os.environ.get("GRADE_RUBRICS_DIR"):
+        return Path(os.environ["GRADE_RUBRICS_DIR"])
+    here = Path(__file__).resolve().parent
+    installed = here / "rubrics"
+    return installed if installed.is_dir() else here.parent / "rubrics"
 
 
 def bundled() -> list[str]:

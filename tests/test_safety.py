@@ -148,12 +148,13 @@ def test_option_like_names_and_unicode_values_are_just_text(student, tmp_path, g
     assert "no container named --all" in graded.check("option")["message"]
 
 
-def test_only_the_tail_of_long_logs_is_read(student, tmp_path, grade):
+def test_long_logs_are_read_at_the_start_and_the_end_only(student, tmp_path, grade):
     student.docker("container", "run", "--name", "chatty", "diamol/base", "sh", "-c",
                    "seq 1 300000; echo the last line")
     path = rubric(tmp_path, "\n".join([
         check("tail", "container", name="chatty", logs="^the last line$"),
-        check("head", "container", name="chatty", logs="^1$"),
+        check("start", "container", name="chatty", logs="^1$"),
+        check("middle", "container", name="chatty", logs="^150000$"),
     ]))
     graded = grade("--rubric", str(path))
-    assert graded.points() == {"tail": 1, "head": 0}
+    assert graded.points() == {"tail": 1, "start": 1, "middle": 0}

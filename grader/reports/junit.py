@@ -6,6 +6,8 @@ in the element text, because GitLab ignores `message` attributes and properties.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from ..model import Report, Status
@@ -46,7 +48,9 @@ def render(report: Report, lang: str) -> str:
         cases.append(case)
     suite = TestSuite(
         name=f"{report.lab} ({report.student})", test_cases=cases, hostname=report.engine.get("address"),
-        timestamp=None,
+        # JUnit's timestamp has no zone: naive UTC, as Jenkins and GitLab read it.
+        timestamp=datetime.fromtimestamp(report.started, timezone.utc).replace(tzinfo=None)
+        .isoformat(timespec="seconds"),
         properties={"lab": report.lab, "student": report.student, "score": _num(report.score),
                     "max_score": _num(report.max_score), "percent": report.percent},
     )
