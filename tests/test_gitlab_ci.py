@@ -234,7 +234,7 @@ def test_install_line_gives_pip_its_arguments(tmp_path):
     fake.mkdir()
     (fake / "python3").write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$PIP_ARGS_FILE"\n')
     (fake / "python3").chmod(0o755)
-    spec = "-e git+https://gitlab.example.com/course/grade.git@v0.1.0#egg=grade --src /opt/grade-src"
+    spec = "--upgrade git+https://gitlab.example.com/course/grade.git@v0.1.0"
     env = {**grade_env(None), "LAB": "ch03", "GRADE_PIP_INSTALL": spec, "PIP_ARGS_FILE": str(tmp_path / "args"),
            "PATH": f"{fake}:{os.environ['PATH']}"}
     result = subprocess.run(["bash", "-c", "set -eo pipefail\n" + install], env=env, text=True,
