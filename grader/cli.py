@@ -149,6 +149,7 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, lang)
         else:
             engine.remove_orphans()
             report = grade(rubric, engine, student)
+            engine.close()
     except KeyboardInterrupt:
         if engine is not None:
             engine.cleanup()

@@ -16,13 +16,12 @@ import uuid
 from dataclasses import dataclass
 
 from . import refs
+from .journal import Journal
 from .text import Text
 
 PROBE_LABEL = "org.grade.probe"
 RUN_LABEL = "org.grade.run"
 STARTED_LABEL = "org.grade.started"
-OWNER_LABEL = "org.grade.owner"  # host:pid of the grader, to spot probes of a killed run
-ORPHAN_AGE = 300  # seconds; longer than any probe may live, so a live grader's probes are younger
 DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at a prompt
 LOG_TAIL = 200
 LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
@@ -224,6 +223,7 @@ class Engine:
         self._probes: set[str] = set()
         self._probes_lock = threading.Lock()
         self._closed = False  # after cleanup() no new probe may start
+        self.journal = Journal(address, self.run_id)
 
     # ---- plumbing ------------------------------------------------------------------------------
 
@@ -301,20 +301,25 @@ class Engine:
             return attrs
         return self._memoised(("container", name), compute)
 
-    def containers_from(self, image_id: str) -> list[dict]:
-        """Containers created from exactly this image (the engine's filter also matches children)."""
+    def containers_from(self, *image_ids: str) -> list[dict]:
+        """Containers created from exactly these images, in one listing (the engine's filter also
+        matches children; each listing costs a pass over every container on the engine)."""
+        wanted = set(image_ids)
+
         def compute():
-            listed = self.call(self.api.containers, all=True, filters={"ancestor": image_id},
+            if not wanted:
+                return []
+            listed = self.call(self.api.containers, all=True, filters={"ancestor": sorted(wanted)},
                                missing=[]) or []
             out = []
             for c in listed:
-                if c.get("ImageID") != image_id or self._is_probe(c.get("Labels")):
+                if c.get("ImageID") not in wanted or self._is_probe(c.get("Labels")):
                     continue
                 attrs = self.call(self.api.inspect_container, c["Id"])
                 if attrs is not None:
                     out.append(attrs)
             return out
-        return self._memoised(("from", image_id), compute)
+        return self._memoised(("from", tuple(sorted(wanted))), compute)
 
     def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
         """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
@@ -348,8 +353,7 @@ class Engine:
     # ---- probes: the only things grading creates ------------------------------------------------
 
     def _labels(self) -> dict:
-        return {PROBE_LABEL: "1", RUN_LABEL: self.run_id, STARTED_LABEL: str(int(time.time())),
-                OWNER_LABEL: _owner()}
+        return {PROBE_LABEL: "1", RUN_LABEL: self.run_id, STARTED_LABEL: str(int(time.time()))}
 
     def _create_probe(self, image: str, **kwargs) -> str:
         host_config = self.api.create_host_config(
@@ -365,6 +369,7 @@ class Engine:
             closed = self._closed
             if not closed:
                 self._probes.add(cid)
+                self.journal.add(cid)
         if closed:
             self._remove_probe(cid)
             raise EngineError(Text("grading was interrupted", "채점이 중단되었습니다"), self.address)
@@ -385,6 +390,14 @@ class Engine:
             left = list(self._probes)
         for cid in left:
             self._remove_probe(cid)
+        self.close()
+
+    def close(self) -> None:
+        """The run is over: if every probe is gone, the journal goes too (else the next run retries)."""
+        with self._probes_lock:
+            done = not self._probes
+        if done:
+            self.journal.close()
 
     def read_file(self, image_id: str, path: str, cap: int = FILE_CAP) -> FileRead | None:
         """Read a file from an image through the archive API: the container is never started."""
@@ -472,23 +485,22 @@ class Engine:
         )
 
     def remove_orphans(self) -> int:
-        """Remove probes that a killed earlier run left behind: labelled, older than this run."""
-        now = time.time()
-        listed = self.call(self.api.containers, all=True, filters={"label": PROBE_LABEL},
-                           missing=[]) or []
+        """Remove the probes that killed earlier runs on this machine left on this engine: the ids
+        their journals name, each removed only if it still carries the probe label."""
         removed = 0
-        for c in listed:
-            labels = c.get("Labels") or {}
-            if labels.get(RUN_LABEL) == self.run_id:
-                continue
-            try:
-                started = int(labels.get(STARTED_LABEL, "0"))
-            except ValueError:
-                continue
-            # Never a live grader's probe: its owner is gone, or it is older than any probe lives.
-            if _owner_dead(labels.get(OWNER_LABEL, "")) or now - started > ORPHAN_AGE:
-                self._remove_probe(c["Id"])
-                removed += 1
+        for path, ids in self.journal.leftovers():
+            left = False
+            for cid in ids:
+                attrs = self.call(self.api.inspect_container, cid)
+                if attrs is None or PROBE_LABEL not in ((attrs.get("Config") or {}).get("Labels") or {}):
+                    continue  # gone already, or not ours: never touch an unlabelled container
+                try:
+                    self.api.remove_container(cid, force=True, v=True)
+                    removed += 1
+                except Exception:  # noqa: BLE001 - the engine refused: keep the journal, retry next run
+                    left = True
+            if not left:
+                path.unlink(missing_ok=True)
         return removed
 
     # ---- containers' own files, published ports, every tag --------------------------------------
@@ -529,23 +541,6 @@ class Engine:
                     if t and not t.startswith("<none>")}
             return sorted(tags)
         return self._memoised(("all-tags",), compute)
-
-
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _owner_dead(owner: str) -> bool:
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 class _StreamReader:

@@ -152,6 +152,19 @@ class Graded:
     def check(self, check_id: str) -> dict:
         return next(c for c in self.report["checks"] if c["id"] == check_id)
 
+    def evidence(self, check_id: str) -> str:
+        return "\n".join(self.check(check_id)["evidence"])
+
+    def assert_hint_shown(self, check_id: str) -> None:
+        """The rubric's hint, in the report's language, is in the report and on the screen."""
+        import yaml
+
+        data = yaml.safe_load((ROOT / "rubrics" / f"{self.report['lab']}.yaml").read_text())
+        spec = next(c for s in data["sections"] for c in s["checks"] if c["id"] == check_id)
+        hint = spec["hint"][self.report["lang"]]
+        assert self.check(check_id)["hint"] == hint
+        assert hint in self.out
+
 
 def grade_env(host: str | None, **extra) -> dict:
     """The environment `grade` runs in: the test engine's address replaces the user's; TLS

@@ -133,16 +133,6 @@ def exercises(student, network: str, skip: tuple[str, ...] = ()) -> str | None:
     return None
 
 
-def evidence(graded, check_id: str) -> str:
-    return "\n".join(graded.check(check_id)["evidence"])
-
-
-def assert_hint_shown(graded, check_id: str) -> None:
-    hint = CHECKS[check_id]["hint"][graded.report["lang"]]
-    assert graded.check(check_id)["hint"] == hint
-    assert hint in graded.out
-
-
 # ---- the whole chapter ----------------------------------------------------------------------------
 
 def test_reference_solution_scores_full_marks(student, grade, net):
@@ -152,7 +142,7 @@ def test_reference_solution_scores_full_marks(student, grade, net):
     assert graded.points() == ALL, {c["id"]: c["message"] for c in graded.report["checks"]}
     assert graded.report["score"] == 15 and graded.report["max_score"] == 15
     assert graded.code == 0 and "15/15" in graded.out
-    assert "Hello from my own page!" in evidence(graded, "lab-http")
+    assert "Hello from my own page!" in graded.evidence("lab-http")
 
 
 def test_the_lab_can_be_redone_after_another_page_was_copied(student, grade, net):
@@ -162,7 +152,7 @@ def test_the_lab_can_be_redone_after_another_page_was_copied(student, grade, net
     copy_page(student, cid, "<h1>second try</h1>\n")
     graded = grade("ch02")
     assert graded.points() == ALL
-    assert "second try" in evidence(graded, "lab-http")
+    assert "second try" in graded.evidence("lab-http")
 
 
 def test_nothing_done_scores_nothing(student, grade):
@@ -175,7 +165,7 @@ def test_nothing_done_scores_nothing(student, grade):
     assert graded.status("lab-http") == "skipped"
     assert "needs web-port, lab-page-replaced" in graded.check("lab-http")["message"]
     for check_id in ("hello-run", "interactive-base", "web-running", "web-port", "lab-page-replaced"):
-        assert_hint_shown(graded, check_id)
+        graded.assert_hint_shown(check_id)
 
 
 def test_korean_output(student, grade):
@@ -195,7 +185,7 @@ def test_hello_run_with_rm_leaves_nothing_to_grade(student, grade, net):
     copy_page(student, cid)
     graded = grade("ch02")
     assert graded.points() == {**ALL, "hello-run": 0}
-    assert_hint_shown(graded, "hello-run")
+    graded.assert_hint_shown("hello-run")
 
 
 @pytest.mark.parametrize("flags, why", [
@@ -213,7 +203,7 @@ def test_interactive_container_needs_both_options(student, grade, net, flags, wh
     graded = grade("ch02")
     assert graded.points() == {**ALL, "interactive-base": 0}
     assert why in graded.check("interactive-base")["message"]
-    assert_hint_shown(graded, "interactive-base")
+    graded.assert_hint_shown("interactive-base")
 
 
 def test_interactive_container_run_detached_counts(student, grade, net):
@@ -224,7 +214,7 @@ def test_interactive_container_run_detached_counts(student, grade, net):
     copy_page(student, cid)
     graded = grade("ch02")
     assert graded.points() == ALL
-    assert "Tty=true; OpenStdin=true" in evidence(graded, "interactive-base")
+    assert "Tty=true; OpenStdin=true" in graded.evidence("interactive-base")
 
 
 # ---- 3: the website and its port --------------------------------------------------------------------
@@ -241,9 +231,9 @@ def test_port_not_published_on_8088(student, grade, net, publish, seen):
     graded = grade("ch02")
     assert graded.points() == {**ALL, "web-port": 0, "lab-http": 0}
     assert graded.status("web-port") == "failed"
-    assert seen.format(port=port) in evidence(graded, "web-port")
+    assert seen.format(port=port) in graded.evidence("web-port")
     assert graded.status("lab-http") == "skipped" and "web-port" in graded.check("lab-http")["message"]
-    assert_hint_shown(graded, "web-port")
+    graded.assert_hint_shown("web-port")
     assert graded.report["score"] == 10 and graded.code == 1
 
 
@@ -255,7 +245,7 @@ def test_website_stopped_before_grading(student, grade, net):
     assert graded.points() == {**ALL, "web-running": 0, "web-port": 0, "lab-page-replaced": 0,
                                "lab-image-unchanged": 0, "lab-http": 0}
     assert "is exited; wanted running" in graded.check("web-running")["message"]
-    assert_hint_shown(graded, "web-running")
+    graded.assert_hint_shown("web-running")
 
 
 # ---- 4: the lab -------------------------------------------------------------------------------------
@@ -266,7 +256,7 @@ def test_page_not_replaced(student, grade, net):
     assert graded.points() == {**ALL, "lab-page-replaced": 0, "lab-image-unchanged": 0, "lab-http": 0}
     assert "still the copy from its image diamol/ch02-hello-diamol-web" in graded.check("lab-page-replaced")["message"]
     assert graded.status("lab-image-unchanged") == graded.status("lab-http") == "skipped"
-    assert_hint_shown(graded, "lab-page-replaced")
+    graded.assert_hint_shown("lab-page-replaced")
     assert graded.report["score"] == 8
 
 
@@ -304,7 +294,7 @@ def test_page_replaced_by_rebuilding_the_chapters_image(student, grade, net):
         student.docker("image", "tag", original, WEB)
     assert graded.points() == {**ALL, "lab-page-replaced": 0, "lab-image-unchanged": 0, "lab-http": 0}
     assert "still the copy from its image" in graded.check("lab-page-replaced")["message"]
-    assert "Hello from my own page!" in evidence(graded, "lab-page-replaced")
+    assert "Hello from my own page!" in graded.evidence("lab-page-replaced")
 
 
 # ---- the new kinds on their own -----------------------------------------------------------------------
@@ -328,7 +318,7 @@ def test_container_port_matches_host_ip_and_reads_a_stopped_containers_configura
                           check("by-image", "container_port", image=WEB, state="running", port=80, host_port=port))
     assert graded.points() == {"on-ip": 1, "any-ip": 0, "any-port": 1, "udp": 0, "created": 1,
                                "created-running": 0, "by-image": 1}
-    assert "configured; not running" in evidence(graded, "created")
+    assert "configured; not running" in graded.evidence("created")
     assert "later is created; wanted running" in graded.check("created-running")["message"]
 
 
@@ -351,10 +341,10 @@ def test_container_file_content_regex_and_comparison_with_the_image(student, gra
     assert graded.points() == {"content": 1, "regex": 1, "differs": 1, "same": 0, "new-file": 1,
                                "missing": 0, "a-dir": 0, "capped": 0}
     assert "is not the copy from its image" in graded.check("same")["message"]
-    assert "Hello from Chapter 2!" in evidence(graded, "same")
+    assert "Hello from Chapter 2!" in graded.evidence("same")
     assert "does not exist in container site" in graded.check("missing")["message"]
     assert "is a directory" in graded.check("a-dir")["message"]
-    assert "read only the first 10 bytes" in evidence(graded, "capped")
+    assert "read only the first 10 bytes" in graded.evidence("capped")
 
 
 def test_http_status_body_redirects_proxies_and_timeouts(student, grade, tmp_path, net):
@@ -396,7 +386,7 @@ def test_http_status_body_redirects_proxies_and_timeouts(student, grade, tmp_pat
                                "served-by": 1, "other-container": 0, "closed": 0, "slow": 0, "not-http": 0}
     assert "still matches" in graded.check("not")["message"]
     assert "answered 404, not 200" in graded.check("wrong-status")["message"]
-    assert f"GET http://127.0.0.1:{port}/" in evidence(graded, "page")
+    assert f"GET http://127.0.0.1:{port}/" in graded.evidence("page")
     assert "no container was created from diamol/base" in graded.check("other-container")["message"]
     assert "nothing answered" in graded.check("closed")["message"]
     assert "timed out" in graded.check("slow")["message"]

@@ -87,16 +87,6 @@ def chapter(student, skip: tuple[str, ...] = (), web_ping: str = WEB_PING) -> No
         commit_lab(student)
 
 
-def evidence(graded, check_id: str) -> str:
-    return "\n".join(graded.check(check_id)["evidence"])
-
-
-def assert_hint_shown(graded, check_id: str) -> None:
-    hint = CHECKS[check_id]["hint"][graded.report["lang"]]
-    assert graded.check(check_id)["hint"] == hint
-    assert hint in graded.out
-
-
 # ---- 1. pull and run ----------------------------------------------------------------------------
 
 def test_detached_run_without_override_scores_everything_but_env_override(student, grade):
@@ -106,7 +96,7 @@ def test_detached_run_without_override_scores_everything_but_env_override(studen
     assert graded.points() == {**ALL, "env-override": 0}
     assert graded.status("env-override") == "failed"
     assert "TARGET='blog.sixeyed.com'" in graded.check("env-override")["message"]
-    assert_hint_shown(graded, "env-override")
+    graded.assert_hint_shown("env-override")
     assert graded.report["score"] == 24 and graded.code == 1
     assert "24/25" in graded.out
 
@@ -117,7 +107,7 @@ def test_override_to_the_default_target_does_not_count(student, grade):
     graded = grade()
     assert graded.points() == {**ALL, "env-override": 0}
     assert "TARGET='blog.sixeyed.com'" in graded.check("env-override")["message"]
-    assert_hint_shown(graded, "env-override")
+    graded.assert_hint_shown("env-override")
     assert graded.code == 1
 
 
@@ -146,8 +136,8 @@ def test_wrong_env_default_loses_only_web_ping_env(student, grade):
     assert graded.points() == {**ALL, "web-ping-env": 0}
     assert "METHOD" in graded.check("web-ping-env")["message"]
     assert "TARGET" not in graded.check("web-ping-env")["message"]
-    assert "METHOD=GET" in evidence(graded, "web-ping-env")
-    assert_hint_shown(graded, "web-ping-env")
+    assert "METHOD=GET" in graded.evidence("web-ping-env")
+    graded.assert_hint_shown("web-ping-env")
     assert graded.code == 1 and not graded.report["complete"]
 
 
@@ -161,9 +151,9 @@ def test_cmd_that_sets_the_variables_itself_fails_the_behaviour_probe(student, g
     graded = grade()
     assert graded.points() == {**ALL, "web-ping-env-behavior": 0, "web-ping-workdir-cmd": 0}
     assert graded.status("web-ping-env-behavior") == "failed"
-    assert printed in evidence(graded, "web-ping-env-behavior")
+    assert printed in graded.evidence("web-ping-env-behavior")
     assert "CMD" in graded.check("web-ping-workdir-cmd")["message"]
-    assert_hint_shown(graded, "web-ping-env-behavior")
+    graded.assert_hint_shown("web-ping-env-behavior")
 
 
 def test_web_ping_tagged_under_another_name(student, grade):
@@ -179,7 +169,7 @@ def test_web_ping_tagged_under_another_name(student, grade):
     assert points["cache-order"] == 0 and graded.status("cache-order") == "failed"
     assert "web-ping" in graded.check("cache-order")["message"]
     assert graded.report["score"] == 12 and graded.code == 1
-    assert_hint_shown(graded, "web-ping-tag")
+    graded.assert_hint_shown("web-ping-tag")
 
 
 def test_only_v3_built(student, grade):
@@ -217,7 +207,7 @@ def test_lab_built_with_a_dockerfile_is_not_a_commit(student, grade, buildkit, r
     assert graded.status("lab-commit") == "failed"
     message = graded.check("lab-commit")["message"]
     assert why in message and "echo Elton >> ch03.txt" in message, message
-    assert_hint_shown(graded, "lab-commit")
+    graded.assert_hint_shown("lab-commit")
 
 
 def test_lab_committed_without_a_name(student, grade):
@@ -228,7 +218,7 @@ def test_lab_committed_without_a_name(student, grade):
     assert graded.status("lab-commit") == graded.status("lab-file") == "skipped"
     assert "lab-image" in graded.check("lab-file")["message"]
     assert "ch03-lab-soln" in graded.check("lab-image")["message"]
-    assert_hint_shown(graded, "lab-image")
+    graded.assert_hint_shown("lab-image")
 
 
 def test_lab_committed_from_another_base(student, grade):
@@ -253,8 +243,8 @@ def test_lab_file_without_a_name(student, grade, typed, content):
     graded = grade()
     assert lab_points(graded) == {"lab-container": 1, "lab-image": 2, "lab-commit": 2, "lab-file": 0}
     assert graded.status("lab-file") == "failed"
-    assert f"content: {content}" in evidence(graded, "lab-file")
-    assert_hint_shown(graded, "lab-file")
+    assert f"content: {content}" in graded.evidence("lab-file")
+    graded.assert_hint_shown("lab-file")
 
 
 @pytest.mark.parametrize("change", [(), ("--change", 'CMD ["/bin/sh"]')],

@@ -56,6 +56,25 @@ def test_probes_of_a_killed_grader_are_removed_by_the_next_run(student, tmp_path
     assert probes(student) == []
 
 
+def test_a_journal_never_gets_an_unlabelled_container_removed(student, tmp_path, grade):
+    """A stale journal that names a student's own container (say, an id reused or a file
+    edited by hand) must not cost the student that container."""
+    import json
+    import os
+
+    from grader.journal import state_dir
+
+    mine = student.docker("container", "create", "--name", "students-own", "diamol/base").strip()
+    state_dir().mkdir(parents=True, exist_ok=True)
+    forged = state_dir() / "forged.probes"
+    forged.write_text(json.dumps({"address": student.host, "host": os.uname().nodename, "pid": 2**22 + 7})
+                      + "\n" + mine + "\n")
+    graded = grade("--rubric", str(rubric(tmp_path, check("base", "image", image="diamol/base"))), read_only=False)
+    assert graded.code == 0
+    assert student.docker("container", "inspect", "--format", "{{.Name}}", mine).strip() == "/students-own"
+    assert not forged.exists()
+
+
 def test_a_concurrent_graders_probes_are_left_alone(student, tmp_path, grade):
     proc = start_grading(student, rubric(tmp_path, SLOW), tmp_path)
     try:

@@ -102,7 +102,7 @@ class Container(Check):
         if "name" in self.params:
             found = engine.container(self.params["name"])
             return [found] if found else []
-        return [c for image_id in image_ids for c in engine.containers_from(image_id)]
+        return engine.containers_from(*image_ids)
 
     def run(self, engine):
         p = self.params

@@ -8,17 +8,10 @@ very image the container was created from (by id, so a re-tagged name does not m
 """
 from __future__ import annotations
 
-import re
-
 from ..text import Text
 from .base import REGEX, Check, failed, passed, regex_problems, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
-from .image_file import DEFAULT_CAP
-
-
-def _shown(data: bytes) -> str:
-    text = data.decode("utf-8", "replace")
-    return repr(text if len(text) <= 200 else text[:200] + "...")
+from .image_file import DEFAULT_CAP, judge, shown
 
 
 @register
@@ -82,22 +75,9 @@ class ContainerFile(Check):
         name, path = name_of(attrs), p["path"]
         cap = p.get("max_bytes", DEFAULT_CAP)
         got = engine.read_container_file(attrs["Id"], path, cap)
-        if got is None:
-            return failed(f"{path} does not exist in container {name}",
-                          f"컨테이너 {name}에 {path} 파일이 없습니다", f"{name}: no {path}")
-        if got.is_dir:
-            return failed(f"{path} in container {name} is a directory, not a file",
-                          f"컨테이너 {name}의 {path}은(는) 파일이 아니라 디렉터리입니다")
-        text = got.content.decode("utf-8", "replace")
-        evidence = [f"{name}: {path}: {got.size} bytes", f"{name}: content: {_shown(got.content)}"]
-        if got.truncated:
-            evidence.append(f"{name}: read only the first {cap} bytes")
-        if "content" in p and (got.truncated or text != p["content"]):
-            return failed(f"{path} in container {name} does not hold the expected content",
-                          f"컨테이너 {name}의 {path} 내용이 기대와 다릅니다", *evidence)
-        if "matches" in p and not re.search(p["matches"], text):
-            return failed(f"{path} in container {name} does not match /{p['matches']}/",
-                          f"컨테이너 {name}의 {path} 내용이 /{p['matches']}/에 맞지 않습니다", *evidence)
+        miss, evidence = judge(got, p, cap, Text(f"container {name}", f"컨테이너 {name}"), prefix=f"{name}: ")
+        if miss is not None:
+            return miss
         if "differs_from_image" in p:
             image_ref = (attrs.get("Config") or {}).get("Image") or attrs["Image"]
             original = engine.read_file(attrs["Image"], path, cap)
@@ -105,7 +85,7 @@ class ContainerFile(Check):
                 evidence.append(f"{image_ref}: no {path}")
                 same = False
             else:
-                evidence.append(f"{image_ref}: content: {_shown(original.content)}")
+                evidence.append(f"{image_ref}: content: {shown(original.content)}")
                 same = (not original.is_dir and original.size == got.size
                         and original.content == got.content and original.truncated == got.truncated)
             if p["differs_from_image"] and same:

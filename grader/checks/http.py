@@ -20,7 +20,7 @@ from ..text import Text
 from .base import REGEX, Check, failed, passed, regex_problems, register
 from .container import LOOKUP, LOOKUP_SCHEMA, lookup_text, name_of, select
 from .container_port import bindings, describe_bindings
-from .image_file import DEFAULT_CAP
+from .image_file import DEFAULT_CAP, shown
 
 MAX_TIMEOUT = 30
 
@@ -54,11 +54,6 @@ def get(url: str, timeout: float, cap: int) -> tuple[int | None, bytes, bool, st
     finally:
         response.close()
     return status, data[:cap], len(data) > cap, ""
-
-
-def _shown(data: bytes) -> str:
-    text = data.decode("utf-8", "replace")
-    return repr(text if len(text) <= 200 else text[:200] + "...")
 
 
 @register
@@ -144,7 +139,7 @@ class Http(Check):
             return failed(f"nothing answered at {url}: {error}", f"{url}에서 응답이 없습니다: {error}",
                           *evidence)
         evidence += [f"status: {status}", f"body: {len(body)} bytes{' (truncated)' if truncated else ''}",
-                     f"body: {_shown(body)}"]
+                     f"body: {shown(body)}"]
         if error:
             evidence.append(f"the answer broke off: {error}")
         want = p.get("status", 200)
@@ -165,7 +160,7 @@ class Http(Check):
                 if got is None or got.is_dir:
                     evidence.append(f"{name_of(attrs)}: no file {file_path}")
                     continue
-                evidence.append(f"{name_of(attrs)}: {file_path}: {_shown(got.content)}")
+                evidence.append(f"{name_of(attrs)}: {file_path}: {shown(got.content)}")
                 if got.content == body and got.truncated == truncated:
                     return passed(f"{url} serves {file_path} of container {name_of(attrs)}",
                                   f"{url}이(가) 컨테이너 {name_of(attrs)}의 {file_path}을(를) 보여 줍니다",

@@ -7,10 +7,40 @@ from __future__ import annotations
 
 import re
 
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
 
 DEFAULT_CAP = 1_000_000
+
+
+def shown(data: bytes) -> str:
+    """A file's content for evidence: decoded, quoted, at most 200 characters."""
+    text = data.decode("utf-8", "replace")
+    return repr(text if len(text) <= 200 else text[:200] + "...")
+
+
+def judge(got, params: dict, cap: int, where: Text, prefix: str = "") -> tuple[Outcome | None, list[str]]:
+    """The verdict on a file read from `where` (an image or a container): a failed outcome, or
+    None with the evidence when it exists and holds `content` / `matches`."""
+    path = params["path"]
+    if got is None:
+        return failed(f"{path} does not exist in {where.en}", f"{where.ko}에 {path} 파일이 없습니다",
+                      f"{prefix}no {path}"), []
+    if got.is_dir:
+        return failed(f"{path} in {where.en} is a directory, not a file",
+                      f"{where.ko}의 {path}은(는) 파일이 아니라 디렉터리입니다"), []
+    text = got.content.decode("utf-8", "replace")
+    evidence = [f"{prefix}{path}: {got.size} bytes", f"{prefix}content: {shown(got.content)}"]
+    if got.truncated:
+        evidence.append(f"{prefix}read only the first {cap} bytes")
+    if "content" in params and (got.truncated or text != params["content"]):
+        return failed(f"{path} in {where.en} does not hold the expected content",
+                      f"{where.ko}의 {path} 내용이 기대와 다릅니다", *evidence), evidence
+    if "matches" in params and not re.search(params["matches"], text):
+        return failed(f"{path} in {where.en} does not match /{params['matches']}/",
+                      f"{where.ko}의 {path} 내용이 /{params['matches']}/에 맞지 않습니다", *evidence), evidence
+    return None, evidence
 
 
 @register
@@ -46,21 +76,8 @@ class ImageFile(Check):
         image = require_image(engine, ref)
         cap = p.get("max_bytes", DEFAULT_CAP)
         got = engine.read_file(image["Id"], path, cap)
-        if got is None:
-            return failed(f"{path} does not exist in {ref}", f"{ref}에 {path} 파일이 없습니다")
-        if got.is_dir:
-            return failed(f"{path} in {ref} is a directory, not a file",
-                          f"{ref}의 {path}은(는) 파일이 아니라 디렉터리입니다")
-        text = got.content.decode("utf-8", "replace")
-        shown = text if len(text) <= 200 else text[:200] + "..."
-        evidence = [f"{path}: {got.size} bytes", f"content: {shown!r}"]
-        if got.truncated:
-            evidence.append(f"read only the first {cap} bytes")
-        if "content" in p and (got.truncated or text != p["content"]):
-            return failed(f"{path} in {ref} does not hold the expected content",
-                          f"{ref}의 {path} 내용이 기대와 다릅니다", *evidence)
-        if "matches" in p and not re.search(p["matches"], text):
-            return failed(f"{path} in {ref} does not match /{p['matches']}/",
-                          f"{ref}의 {path} 내용이 /{p['matches']}/에 맞지 않습니다", *evidence)
+        miss, evidence = judge(got, p, cap, Text(ref, ref))
+        if miss is not None:
+            return miss
         return passed(f"{path} in {ref} is as expected", f"{ref}의 {path} 파일이 기대와 같습니다",
                       *evidence)

@@ -1,0 +1,81 @@
+"""Journal: the probes a grading run created, written down as it goes, so the next run on this
+machine can remove those of a run that was killed (SIGKILL leaves no chance to clean up).
+
+This keeps orphan removal off the engine's full container list, whose cost grows with every
+container a student has; the journal holds only a killed run's few probe ids.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "grade" / "probes"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+class Journal:
+    def __init__(self, address: str, run_id: str, directory: Path | None = None):
+        self.address = address
+        self.dir = directory or state_dir()
+        self.path = self.dir / f"{run_id}.probes"
+        self._file = None
+        self._broken = False
+
+    def add(self, probe_id: str) -> None:
+        if self._broken:
+            return
+        try:
+            if self._file is None:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.path, "w", encoding="utf-8")
+                header = {"address": self.address, "host": socket.gethostname(), "pid": os.getpid()}
+                self._file.write(json.dumps(header) + "\n")
+            self._file.write(probe_id + "\n")
+            self._file.flush()
+        except OSError:  # no writable home (a bare CI container): grading goes on without it
+            self._broken = True
+
+    def close(self) -> None:
+        """Every probe is gone: forget them."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+
+    def leftovers(self) -> list[tuple[Path, list[str]]]:
+        """Journals of dead runs on this machine against this engine, with their probe ids."""
+        out = []
+        try:
+            paths = sorted(self.dir.glob("*.probes"))
+        except OSError:
+            return out
+        for path in paths:
+            if path == self.path:
+                continue
+            try:
+                header, *ids = path.read_text(encoding="utf-8").splitlines()
+                owner = json.loads(header)
+            except (OSError, ValueError):
+                continue
+            if owner.get("address") != self.address or owner.get("host") != socket.gethostname():
+                continue
+            if not isinstance(owner.get("pid"), int) or _alive(owner["pid"]):
+                continue  # a concurrent grader's probes are its own business
+            out.append((path, [i for i in ids if i]))
+        return out
