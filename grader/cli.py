@@ -126,10 +126,12 @@ def main():
 @click.option("--host", metavar="URL",
               help="Engine address, e.g. unix:///var/run/docker.sock or tcp://docker:2376 "
                    "(default: DOCKER_HOST, then the docker context).")
-@click.option("--timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
+              help="Seconds the whole grading may take; checks still running then are errors.")
+@click.option("--call-timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
               help="Seconds to wait for each engine call.")
 @LANG_OPTION
-def check(lab, rubric_file, json_path, junit_path, student, host, timeout, lang):
+def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_timeout, lang):
     """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine."""
     lang = _lang(lang)
     rubric = _load(lab, rubric_file, lang)
@@ -142,13 +144,13 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, lang)
     engine = None
     try:
         try:
-            engine = connect(host, timeout=timeout)
+            engine = connect(host, timeout=call_timeout)
         except EngineUnavailable as e:
             _say(e.message, lang)
             report = unreachable_report(rubric, student, e)
         else:
             engine.remove_orphans()
-            report = grade(rubric, engine, student)
+            report = grade(rubric, engine, student, budget=timeout)
             engine.close()
     except KeyboardInterrupt:
         if engine is not None:
@@ -226,10 +228,10 @@ def rubric_group():
               help="A file to check in one of those images or containers, e.g. web-ping:/web-ping/app.js (repeat).")
 @click.option("--lab", default="draft", show_default=True, help="The lab id written in the draft.")
 @click.option("--host", metavar="URL", help="Engine address (default: DOCKER_HOST, then the docker context).")
-@click.option("--timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+@click.option("--call-timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
               help="Seconds to wait for each engine call.")
 @LANG_OPTION
-def rubric_draft(images, containers, files, lab, host, timeout, lang):
+def rubric_draft(images, containers, files, lab, host, call_timeout, lang):
     """Print a draft rubric for a reference solution on the engine.
 
     \b
@@ -244,7 +246,7 @@ def rubric_draft(images, containers, files, lab, host, timeout, lang):
     lang = _lang(lang)
     engine = None
     try:
-        engine = connect(host, timeout=timeout)
+        engine = connect(host, timeout=call_timeout)
         text, dropped = make(engine, images, containers, files, lab)
     except EngineError as e:
         _say(e.message, lang)

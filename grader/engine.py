@@ -109,9 +109,9 @@ def explain_connect_failure(exc: BaseException, address: str) -> Text:
     if any(isinstance(c, (socket.timeout, TimeoutError)) for c in causes) or "timed out" in text:
         return Text(
             f"The Docker Engine at {address} did not answer in time. Check that it is running and "
-            "not overloaded, or give it longer with --timeout.",
+            "not overloaded, or give it longer with --call-timeout.",
             f"{address}의 Docker 엔진이 제시간에 응답하지 않았습니다. 엔진이 실행 중이고 과부하가 "
-            "아닌지 확인하거나 --timeout으로 시간을 늘리세요.")
+            "아닌지 확인하거나 --call-timeout으로 시간을 늘리세요.")
     if any(isinstance(c, socket.gaierror) for c in causes) or "resolve" in text.lower():
         return Text(
             f"Cannot reach the Docker Engine at {address}: that host name does not resolve. Check "

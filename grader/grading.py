@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from .checks import KINDS, Fail
 from .engine import Engine, EngineError
@@ -50,9 +51,12 @@ def run_check(spec: CheckSpec, engine: Engine) -> Result:
     return _result(spec, status, outcome, time.monotonic() - start)
 
 
-def grade(rubric: Rubric, engine: Engine, student: str) -> Report:
+def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = None) -> Report:
+    """Grade every check; with a `budget` (seconds), checks still running when it is spent are
+    errors (the engine is too slow: not the student's fault) and their probes are removed."""
     report = Report(lab=rubric.lab, title=rubric.title, student=student, engine=dict(engine.info))
     start = time.monotonic()
+    deadline = start + budget if budget else None
     results: dict[str, Result] = {}
     if engine.info.get("os") not in ("", "linux"):
         report.fault = Text(
@@ -79,7 +83,19 @@ def grade(rubric: Rubric, engine: Engine, student: str) -> Report:
             futures = {spec.id: pool.submit(run_check, spec, engine) for spec in runnable}
             for spec in runnable:
                 try:
-                    results[spec.id] = futures[spec.id].result()
+                    if report.fault is not None and not futures[spec.id].done():
+                        raise FutureTimeout  # out of time already: do not wait for the rest
+                    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    results[spec.id] = futures[spec.id].result(timeout=left)
+                except FutureTimeout:
+                    if report.fault is None:
+                        report.fault = Text(
+                            f"grading took longer than --timeout {budget:g} s: the Docker Engine is too "
+                            "slow or stuck; what was graded is kept",
+                            f"채점이 --timeout {budget:g}초를 넘었습니다. Docker 엔진이 너무 느리거나 멈춰 "
+                            "있습니다. 채점한 결과까지는 남깁니다")
+                        engine.cleanup()  # ends the probes still running
+                    results[spec.id] = _result(spec, Status.ERROR, Outcome(False, report.fault))
                 except EngineError as e:
                     report.fault = report.fault or e.message
                     results[spec.id] = _result(spec, Status.ERROR, Outcome(False, e.message))

@@ -89,11 +89,11 @@ def test_a_slow_engine_hits_the_per_call_timeout(standins, tmp_path):
     proxy = SlowProxy(standins.removeprefix("unix://"), tmp_path / "slow.sock", delay=3)
     try:
         start = time.monotonic()
-        result = run(["ch03", "--timeout", "1"], grade_env(proxy.host))
+        result = run(["ch03", "--call-timeout", "1"], grade_env(proxy.host))
         took = time.monotonic() - start
     finally:
         proxy.close()
-    assert_engine_fault(result, "did not answer in time", "--timeout")
+    assert_engine_fault(result, "did not answer in time", "--call-timeout")
     assert took < 20
 
 
@@ -112,7 +112,7 @@ def test_an_engine_killed_while_grading_errors_the_rest_and_still_writes_reports
             check("after", "image", image="diamol/base", needs=["slow"]),
         ]))
         proc = subprocess.Popen(["grade", "--rubric", str(path), "--json", str(tmp_path / "r.json"),
-                                 "--junit", str(tmp_path / "r.xml"), "--timeout", "3"],
+                                 "--junit", str(tmp_path / "r.xml"), "--call-timeout", "3"],
                                 env=grade_env(host), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
