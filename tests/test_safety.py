@@ -182,6 +182,20 @@ def test_references_with_tags_digests_and_registries_are_normalised(student, tmp
     assert "two-names:latest" in graded.check("other-tag")["message"]
 
 
+def test_a_rebuild_leaves_a_dangling_image_and_the_new_one_is_graded(student, tmp_path, grade):
+    def dangling():
+        return set(student.docker("image", "ls", "--quiet", "--filter", "dangling=true").split())
+
+    student.build("rebuilt", "FROM diamol/base\nENV METHOD=GET\n")
+    first = student.docker("image", "inspect", "--format", "{{.Id}}", "rebuilt").strip()
+    before = dangling()
+    student.build("rebuilt", "FROM diamol/base\nENV METHOD=HEAD\n")
+    assert dangling() - before == {first.split(":")[1][:12]}
+    graded = grade("--rubric", str(rubric(tmp_path, check("env", "image_config", image="rebuilt",
+                                                           env={"METHOD": "HEAD"}))))
+    assert graded.points() == {"env": 1}
+
+
 def test_option_like_names_and_unicode_values_are_just_text(student, tmp_path, grade):
     student.docker("container", "run", "--name", "rf-student", "--env", "TARGET=도커.한국",
                    "diamol/base", "sh", "-c", 'echo "Pinging: $TARGET"')
