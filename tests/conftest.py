@@ -22,6 +22,18 @@ def _sh(*args, env=None, check=True, **kw):
     return subprocess.run(args, env=env, check=check, text=True, capture_output=True, **kw)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_state(tmp_path_factory):
+    """The graders' probe journals go to the session's own folder, never the user's home."""
+    old = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_STATE_HOME", None)
+    else:
+        os.environ["XDG_STATE_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def docker_host():
     """GRADE_TEST_DOCKER_HOST if given (e.g. a dind service), else a private engine of our own."""

@@ -16,6 +16,38 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE = str(ROOT / "scripts" / "engine")
 
 
+def reap(engine_dir: Path) -> None:
+    """Remove what an engine left if it was killed: its containerd, shims and their containers'
+    processes, and its mounts; then its folder. A stopped engine leaves none of these."""
+    root = str(engine_dir)
+    shims, ids = [], []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if root in cmd or cwd.startswith(root):
+            shims.append(int(entry.name))
+            if "-id " in cmd:
+                ids.append(cmd.split("-id ", 1)[1].split()[0])
+    if ids:  # the containers' own processes: their cgroup names the container id
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if any(i in (entry / "cgroup").read_text() for i in ids):
+                        shims.append(int(entry.name))
+    for pid in shims:
+        with contextlib.suppress(OSError):
+            os.kill(pid, 9)
+    mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    for point in sorted((m for m in mounts if m.startswith(root)), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True)
+    shutil.rmtree(engine_dir, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def throwaway_engine(extra_args: str = ""):
     """A private engine of its own, for tests that break it; yields (unix host, engine dir)."""
@@ -28,7 +60,7 @@ def throwaway_engine(extra_args: str = ""):
         yield host, Path(engine_dir)
     finally:
         subprocess.run([ENGINE, "stop"], env=env, capture_output=True)
-        shutil.rmtree(engine_dir, ignore_errors=True)
+        reap(Path(engine_dir))
 
 
 def free_port() -> int:

@@ -2,7 +2,9 @@
 the file and a line, never anything else."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from grader.rubric import Rubric, RubricError, load
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = [p.read_text() for p in sorted((ROOT / "rubrics").glob("*.yaml"))]
 DIR = Path(tempfile.mkdtemp(prefix="grade-fuzz-"))
+atexit.register(shutil.rmtree, DIR, True)
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=True),
                     st.text(max_size=20), st.sampled_from(["image", "kind", "needs", "points", "run", "ch03"]))

@@ -75,6 +75,24 @@ def test_a_journal_never_gets_an_unlabelled_container_removed(student, tmp_path,
     assert not forged.exists()
 
 
+def test_journals_of_engines_long_gone_are_dropped_after_a_week(student, tmp_path, grade):
+    import json
+    import os
+
+    from grader.journal import state_dir
+
+    state_dir().mkdir(parents=True, exist_ok=True)
+    header = json.dumps({"address": "unix:///gone/docker.sock", "host": os.uname().nodename, "pid": 2**22 + 9})
+    old, recent = state_dir() / "old.probes", state_dir() / "recent.probes"
+    for path in (old, recent):
+        path.write_text(header + "\n0123456789ab\n")
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(old, (week_ago, week_ago))
+    grade("--rubric", str(rubric(tmp_path, check("base", "image", image="diamol/base"))), read_only=False)
+    assert not old.exists() and recent.exists()
+    recent.unlink()
+
+
 def test_a_concurrent_graders_probes_are_left_alone(student, tmp_path, grade):
     proc = start_grading(student, rubric(tmp_path, SLOW), tmp_path)
     try:
