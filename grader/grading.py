@@ -74,10 +74,12 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
                     results[spec.id] = _result(spec, Status.ERROR, Outcome(False, Text(
                         "not graded: " + report.fault.en, "채점하지 못함: " + report.fault.ko)))
                 elif blockers:
-                    names = ", ".join(blockers)
+                    # Students know checks by their titles; the id is what reports and rubrics use.
+                    en = ", ".join(f'"{rubric.by_id[n].title.en}" ({n})' for n in blockers)
+                    ko = ", ".join(f'"{rubric.by_id[n].title.ko}" ({n})' for n in blockers)
                     results[spec.id] = _result(spec, Status.SKIPPED, Outcome(False, Text(
-                        f"not checked: it needs {names} to pass first",
-                        f"검사하지 않음: 먼저 {names}을(를) 통과해야 합니다")))
+                        f"not checked: it needs {en} to pass first",
+                        f"검사하지 않음: 먼저 {ko} 항목을 통과해야 합니다")))
                 else:
                     runnable.append(spec)
             futures = {spec.id: pool.submit(run_check, spec, engine) for spec in runnable}

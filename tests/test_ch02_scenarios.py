@@ -163,7 +163,8 @@ def test_nothing_done_scores_nothing(student, grade):
     assert "no container was created from diamol/ch02-hello-diamol" in graded.check("hello-run")["message"]
     assert graded.status("lab-image-unchanged") == "skipped"
     assert graded.status("lab-http") == "skipped"
-    assert "needs web-port, lab-page-replaced" in graded.check("lab-http")["message"]
+    assert ('needs "The website is published on port 8088" (web-port), "index.html in the running web container '
+            'was replaced" (lab-page-replaced)') in graded.check("lab-http")["message"]
     for check_id in ("hello-run", "interactive-base", "web-running", "web-port", "lab-page-replaced"):
         graded.assert_hint_shown(check_id)
 

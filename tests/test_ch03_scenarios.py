@@ -32,7 +32,8 @@ def test_nothing_done_scores_only_the_pulled_image(student, grade):
     assert graded.code == 1
     assert graded.report["score"] == 1
     assert graded.status("web-ping-base") == "skipped"
-    assert "needs web-ping-tag" in graded.check("web-ping-base")["message"]
+    assert graded.check("web-ping-base")["message"] == (
+        'not checked: it needs "Image web-ping:latest is built" (web-ping-tag) to pass first')
     assert "docker image build --tag web-ping ." in graded.out
 
 
@@ -281,7 +282,8 @@ def test_korean_output(student, grade, args, env):
         if graded.status(check_id) != "passed":
             assert graded.check(check_id)["hint"] == check["hint"]["ko"]
     assert "Total" not in graded.out and "Try:" not in graded.out
-    assert "not checked" not in graded.out and "먼저 web-ping-tag" in graded.out
+    assert "not checked" not in graded.out
+    assert '먼저 "web-ping:latest 이미지를 빌드함" (web-ping-tag) 항목을 통과해야' in graded.out
 
 
 # ---- no engine ----------------------------------------------------------------------------------
