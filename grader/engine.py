@@ -404,17 +404,23 @@ class Engine:
         def compute():
             cid = self._create_probe(image_id, entrypoint=["/.grade-never-started"], command=[])
             try:
-                got = self.call(self.api.get_archive, cid, path)
-                if got is None:
-                    return None
-                stream, stat = got
-                mode = stat.get("mode", 0)
-                if mode & (1 << 31):  # Go's os.ModeDir
-                    return FileRead(size=stat.get("size", 0), content=b"", truncated=False, is_dir=True)
-                return self._first_member(stream, stat.get("size", 0), cap)
+                return self._read_archive(cid, path, cap)
             finally:
                 self._remove_probe(cid)
         return self._memoised(("file", image_id, path, cap), compute)
+
+    def _read_archive(self, container_id: str, path: str, cap: int) -> FileRead | None:
+        """One path of a container's file system through the archive API; None if it is not there."""
+        got = self.call(self.api.get_archive, container_id, path)
+        if got is None:
+            return None
+        stream, stat = got
+        if stat.get("mode", 0) & (1 << 31):  # Go's os.ModeDir
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+            return FileRead(size=stat.get("size", 0), content=b"", truncated=False, is_dir=True)
+        return self._first_member(stream, stat.get("size", 0), cap)
 
     def _first_member(self, stream, size: int, cap: int) -> FileRead:
         reader = _StreamReader(stream)
@@ -508,18 +514,8 @@ class Engine:
     def read_container_file(self, container_id: str, path: str, cap: int = FILE_CAP) -> FileRead | None:
         """Read a file from a container (running or stopped) through the archive API, as it is
         now in the container, not in its image. None if the path does not exist."""
-        def compute():
-            got = self.call(self.api.get_archive, container_id, path)
-            if got is None:
-                return None
-            stream, stat = got
-            if stat.get("mode", 0) & (1 << 31):  # Go's os.ModeDir
-                close = getattr(stream, "close", None)
-                if close:
-                    close()
-                return FileRead(size=stat.get("size", 0), content=b"", truncated=False, is_dir=True)
-            return self._first_member(stream, stat.get("size", 0), cap)
-        return self._memoised(("container-file", container_id, path, cap), compute)
+        return self._memoised(("container-file", container_id, path, cap),
+                              lambda: self._read_archive(container_id, path, cap))
 
     def published_host(self) -> str:
         """Where the engine's published ports are reached from here: the host of a tcp://

@@ -54,6 +54,15 @@ def failed(en: str, ko: str, *evidence: str) -> Outcome:
     return Outcome(False, Text(en, ko), tuple(evidence))
 
 
+def decisive(outcomes: list[Outcome]) -> Outcome | None:
+    """Among several candidates (tags, containers) one passing is enough; with a single
+    candidate its own verdict stands. None: several candidates, none passing."""
+    for outcome in outcomes:
+        if outcome.passed:
+            return outcome
+    return outcomes[0] if len(outcomes) == 1 else None
+
+
 def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text]]:
     """A problem for each of `keys` in `params` holding a regex that does not compile."""
     out = []

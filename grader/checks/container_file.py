@@ -9,7 +9,7 @@ very image the container was created from (by id, so a re-tagged name does not m
 from __future__ import annotations
 
 from ..text import Text
-from .base import REGEX, Check, failed, passed, regex_problems, register
+from .base import REGEX, Check, decisive, failed, passed, regex_problems, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 from .image_file import DEFAULT_CAP, judge, shown
 
@@ -59,11 +59,9 @@ class ContainerFile(Check):
         if not found:
             return why
         outcomes = [self._one(engine, attrs) for attrs in found]
-        for outcome in outcomes:
-            if outcome.passed:
-                return outcome
-        if len(outcomes) == 1:
-            return outcomes[0]
+        verdict = decisive(outcomes)
+        if verdict is not None:
+            return verdict
         first = outcomes[0].message
         evidence = [e for o in outcomes for e in o.evidence]
         return failed(f"none of {len(found)} containers has the file as expected; e.g. {first.en}",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import history
 from ..text import Text
-from .base import IMAGE_REF, Check, Fail, failed, passed, register, require_image
+from .base import IMAGE_REF, Check, Fail, decisive, failed, passed, register, require_image
 
 
 @register
@@ -52,11 +52,9 @@ class ImageHistory(Check):
         else:
             tags = [p["image"]]
         outcomes = [self._one(engine, tag) for tag in tags]
-        for outcome in outcomes:
-            if outcome.passed:
-                return outcome
-        if len(outcomes) == 1:
-            return outcomes[0]
+        verdict = decisive(outcomes)
+        if verdict is not None:
+            return verdict
         evidence = tuple(f"{t}: {o.message.en}" for t, o in zip(tags, outcomes))
         return failed(f"no tag of {p['repository']} has that history ({', '.join(tags)} checked)",
                       f"{p['repository']}의 어떤 태그도 조건에 맞지 않습니다 (확인함: {', '.join(tags)})",
