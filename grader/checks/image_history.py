@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import history
 from ..text import Text
 from .base import IMAGE_REF, Check, Fail, decisive, failed, passed, register, require_image
+from .own_work import NOT_BASE, require_own
 
 
 @register
@@ -18,6 +19,7 @@ class ImageHistory(Check):
                   "items": {"type": "string", "pattern": r"^[A-Za-z]+( .+)?$"},
                   "description": "Instructions in order: `ENV TARGET`, `WORKDIR /web-ping`, `COPY app.js`, `CMD`."},
         "last": {"type": "boolean", "description": "The last step must be the image's newest entry."},
+        "not_base": NOT_BASE,
     }
 
     @classmethod
@@ -64,6 +66,7 @@ class ImageHistory(Check):
         p = self.params
         try:
             image = require_image(engine, ref)
+            require_own(engine, ref, image, p)
         except Fail as f:
             return f.outcome
         entries = engine.history(image["Id"])
