@@ -248,7 +248,9 @@ def lookup_problems(params) -> list[tuple[tuple, Text]]:
 
 
 def _finder(params) -> Container:
-    return Container({k: params[k] for k in LOOKUP if k in params})
+    # These kinds read a container's configuration or files, which a created container has too;
+    # "it ran" is the `container` kind's question.
+    return Container({"started": False, **{k: params[k] for k in LOOKUP if k in params}})
 
 
 def lookup_text(params) -> Text:
