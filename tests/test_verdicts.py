@@ -295,3 +295,34 @@ def test_a_container_check_can_allow_a_command_override(student, tmp_path):
     graded = run_grade("--rubric", str(path), host=student.host, tmp=tmp_path)
     assert graded.status("strict") == "failed" and graded.status("any-command") == "passed"
 
+
+
+# ---- history read the same from either builder (entries captured from Docker 20.10) ----------------
+
+LEGACY = [  # newest first, as the engine gives them
+    '/bin/sh -c #(nop)  CMD ["nodejs" "x"]',
+    "/bin/sh -c #(nop) COPY dir:c1dfc96f29979ff3d8e101bcff0f551dc9147c9ec4819b97fc355a03df511d18 in . ",
+    "/bin/sh -c #(nop)  ENV TARGET=a METHOD=HEAD INTERVAL=3000",
+    "/bin/sh -c #(nop) COPY --chown=1000:1000file:ed8be0cb85c6e8d8306709bfcfd46f531e4db8c46a0bca4de04af27a0977"
+    "55f5 in . ",
+    "/bin/sh -c #(nop) WORKDIR /web-ping",
+]
+BUILDKIT = ['CMD ["nodejs" "x"]', "COPY . . # buildkit", "ENV TARGET=a METHOD=HEAD INTERVAL=3000",
+            "COPY app.js . # buildkit", "WORKDIR /web-ping"]
+
+
+@pytest.mark.parametrize("created_by", [LEGACY, BUILDKIT], ids=["legacy-builder", "buildkit"])
+def test_history_steps_are_read_the_same_from_either_builder(created_by):
+    from grader import history
+
+    entries = [{"CreatedBy": c, "Comment": "" if c in LEGACY else "buildkit.dockerfile.v0"} for c in created_by]
+    found = history.steps(entries)
+    assert [s.instruction for s in found] == ["WORKDIR", "COPY", "ENV", "ENV", "ENV", "COPY", "CMD"]
+    assert [s.keys() for s in found[2:5]] == [["TARGET"], ["METHOD"], ["INTERVAL"]]
+    wants = [history.Want.parse(w) for w in
+             ("WORKDIR /web-ping", "COPY app.js", "ENV TARGET", "ENV METHOD", "ENV INTERVAL", "COPY app.js", "CMD")]
+    assert history.in_order(wants, found)[0] == len(wants)
+    # A file that no source names, folder or wildcard covers is not copied (BuildKit names it).
+    other = history.parse({"CreatedBy": "COPY other.js . # buildkit"})
+    assert not history.Want.parse("COPY app.js").matches(other)
+    assert history.Want.parse("COPY app.js").matches(history.parse({"CreatedBy": "COPY *.js ./ # buildkit"}))
