@@ -31,7 +31,13 @@ def require_own(engine, ref: str, image: dict, params: dict) -> None:
     for other in references(params):
         theirs = engine.image(other)
         if theirs is None:
-            continue  # the reference is not on the engine, so nothing can be built on it here
+            # Without it, `docker tag diamol/ch03-web-ping web-ping` followed by removing the
+            # original name could not be told from a build: refuse rather than guess.
+            raise Fail(failed(
+                f"{other} is not on the engine, so {ref} cannot be told apart from it; pull it "
+                f"(`docker image pull {other}`) and grade again",
+                f"엔진에 {other}이(가) 없어서 {ref}이(가) 그 이미지와 다른지 확인할 수 없습니다. "
+                f"`docker image pull {other}`로 내려받은 뒤 다시 채점하세요"))
         if theirs["Id"] == image["Id"]:
             raise Fail(failed(
                 f"{ref} is {other} under another name (the same image), not an image you built: "
