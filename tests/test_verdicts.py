@@ -41,6 +41,20 @@ def test_reference_image_retagged_earns_no_build_or_layer_points(student, grade)
     graded.assert_hint_shown("web-ping-tag")
 
 
+def test_reference_image_retagged_then_its_name_removed_earns_no_build_points(student, grade):
+    chapter(student, skip=("web-ping",))
+    student.docker("image", "tag", "diamol/ch03-web-ping", "web-ping")
+    student.docker("image", "rm", "diamol/ch03-web-ping")  # untags: web-ping still holds the image
+    try:
+        graded = grade()
+    finally:
+        student.docker("image", "tag", "web-ping", "diamol/ch03-web-ping")  # the stand-in, as before
+    assert graded.status("web-ping-tag") == "failed"
+    assert "cannot be told apart" in graded.check("web-ping-tag")["message"]
+    assert "docker image pull diamol/ch03-web-ping" in graded.check("web-ping-tag")["message"]
+    assert all(graded.points()[c] == 0 for c in BUILD_SECTION) and graded.code == 1
+
+
 @BUILDERS
 @pytest.mark.parametrize("dockerfile", [
     "FROM diamol/ch03-web-ping\n",
