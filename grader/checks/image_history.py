@@ -41,8 +41,9 @@ class ImageHistory(Check):
         what_ko = p.get("image") or f"{p['repository']}의 어떤 태그"
         order = " -> ".join(map(str, self._wants()))
         end = (", the last one last", ", 마지막 단계가 맨 끝") if p.get("last") else ("", "")
-        return Text(f"history of {what} holds, in order: {order}{end[0]}",
-                    f"{what_ko}의 히스토리에 순서대로 있음: {order}{end[1]}")
+        above = (f" above {p['base']}", f"({p['base']} 위)") if "base" in p else ("", "")
+        return Text(f"history of {what}{above[0]} holds, in order: {order}{end[0]}",
+                    f"{what_ko}의 히스토리{above[1]}에 순서대로 있음: {order}{end[1]}")
 
     def run(self, engine):
         p = self.params
