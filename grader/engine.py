@@ -26,6 +26,7 @@ DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at
 LOG_TAIL = 200
 LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
 FILE_CAP = 1_000_000
+PROBE_OUTPUT = 64_000  # bytes of a probe's output read at most
 
 
 class EngineError(Exception):
@@ -41,6 +42,24 @@ class EngineUnavailable(EngineError):
     """Could not connect at all."""
 
 
+class ObjectError(Exception):
+    """One student object (an image, a container) could not be used: a probe of it cannot start,
+    its logs or files cannot be read. The engine answered, so this is evidence for the check that
+    asked (failed, or that candidate skipped), never an engine fault."""
+
+    def __init__(self, message: Text):
+        super().__init__(message.en)
+        self.message = message
+
+
+# What the runtime says when a student's image or container, not the engine, is at fault.
+OBJECT_FAULTS = re.compile(
+    r"executable file not found|no such file or directory|unable to find (user|group)|"
+    r"no matching entries in (passwd|group)|permission denied|exec format error|not a directory|"
+    r"is a directory|does not support reading|logging driver|cannot (read|open)|invalid argument",
+    re.I)
+
+
 @dataclass
 class ProbeResult:
     output: str
@@ -48,6 +67,7 @@ class ProbeResult:
     matched: bool
     timed_out: bool
     seconds: float
+    overflowed: bool = False  # printed more than PROBE_OUTPUT without the expected line
 
 
 @dataclass
@@ -227,8 +247,11 @@ class Engine:
 
     # ---- plumbing ------------------------------------------------------------------------------
 
-    def call(self, fn, *args, missing=None, **kwargs):
-        """Call the API; 404 gives `missing`, any other failure raises EngineError."""
+    def call(self, fn, *args, missing=None, about: Text | None = None, **kwargs):
+        """Call the API; 404 gives `missing`, any other failure raises EngineError. With `about`
+        (what the call does with a student's object, e.g. "starting a probe of web-ping"), an
+        answer that blames that object (any 4xx, or a 5xx naming a runtime error such as
+        "executable file not found") raises ObjectError instead."""
         import docker
         import requests
 
@@ -239,6 +262,9 @@ class Engine:
         except docker.errors.APIError as e:
             if e.status_code == 404:
                 return missing
+            said = str(e.explanation or e)
+            if about is not None and (400 <= (e.status_code or 0) < 500 or OBJECT_FAULTS.search(said)):
+                raise ObjectError(Text(f"{about.en}: {said}", f"{about.ko}: {said}")) from None
             raise EngineError(Text(f"the Docker Engine failed: {e.explanation or e}",
                                    f"Docker 엔진 오류: {e.explanation or e}"), self.address) from None
         except (docker.errors.DockerException, requests.RequestException, OSError) as e:
@@ -323,12 +349,14 @@ class Engine:
 
     def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
         """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
+        about = Text("its logs cannot be read", "로그를 읽을 수 없습니다")
+
         def compute():
-            head = self.call(self._log_head, container_id, missing=b"") or b""
+            head = self.call(self._log_head, container_id, missing=b"", about=about) or b""
             if len(head) < LOG_HEAD:
                 return head.decode("utf-8", "replace")  # that was all of it
             last = self.call(self.api.logs, container_id, stdout=True, stderr=True, tail=tail,
-                             missing=b"") or b""
+                             missing=b"", about=about) or b""
             return (head.decode("utf-8", "replace").rpartition("\n")[0] + "\n"
                     + last.decode("utf-8", "replace"))
         return self._memoised(("logs", container_id, tail), compute)
@@ -411,7 +439,8 @@ class Engine:
 
     def _read_archive(self, container_id: str, path: str, cap: int) -> FileRead | None:
         """One path of a container's file system through the archive API; None if it is not there."""
-        got = self.call(self.api.get_archive, container_id, path)
+        got = self.call(self.api.get_archive, container_id, path,
+                        about=Text(f"{path} cannot be read", f"{path}을(를) 읽을 수 없습니다"))
         if got is None:
             return None
         stream, stat = got
@@ -431,7 +460,10 @@ class Engine:
                     return FileRead(size=0, content=("-> " + member.linkname).encode(), truncated=False)
                 handle = tar.extractfile(member) if member is not None else None
                 data = handle.read(cap + 1) if handle is not None else b""
-        except (tarfile.TarError, OSError) as e:
+        except tarfile.TarError as e:  # the engine answered with something that is not the file
+            raise ObjectError(Text(f"could not read the file archive: {e}",
+                                   f"파일 아카이브를 읽을 수 없습니다: {e}")) from None
+        except OSError as e:
             raise EngineError(Text(f"could not read the file archive: {e}",
                                    f"파일 아카이브를 읽을 수 없습니다: {e}"), self.address) from None
         finally:
@@ -450,6 +482,7 @@ class Engine:
         chunks: list[bytes] = []
         done = threading.Event()
         matched = threading.Event()
+        overflowed = threading.Event()
 
         def read():
             try:
@@ -458,7 +491,8 @@ class Engine:
                     if pattern and pattern.search(b"".join(chunks).decode("utf-8", "replace")):
                         matched.set()
                         break
-                    if sum(map(len, chunks)) > 64_000:
+                    if sum(map(len, chunks)) > PROBE_OUTPUT:
+                        overflowed.set()
                         break
             except Exception:  # the stream ends when the probe is removed; nothing to report
                 pass
@@ -466,12 +500,14 @@ class Engine:
                 done.set()
 
         try:
-            self.call(self.api.start, cid)
+            self.call(self.api.start, cid, about=Text("the container could not start",
+                                                      "컨테이너를 시작할 수 없습니다"))
             reader = threading.Thread(target=read, daemon=True)
             reader.start()
             finished = done.wait(timeout)
             exit_code = None
-            if finished and not matched.is_set():
+            # A probe that printed too much may still be running: it is not waited for.
+            if finished and not matched.is_set() and not overflowed.is_set():
                 waited = self.call(self.api.wait, cid, timeout=max(1.0, timeout))
                 exit_code = waited.get("StatusCode") if waited else None
                 # Output written just before exit may arrive after the stream closed.
@@ -488,6 +524,7 @@ class Engine:
             matched=matched.is_set(),
             timed_out=not finished,
             seconds=time.monotonic() - start,
+            overflowed=overflowed.is_set(),
         )
 
     def remove_orphans(self) -> int:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from .checks import KINDS, Fail
-from .engine import Engine, EngineError
+from .engine import Engine, EngineError, ObjectError
 from .model import Outcome, Report, Result, Status
 from .rubric import CheckSpec, Rubric
 from .text import Text
@@ -47,6 +47,8 @@ def run_check(spec: CheckSpec, engine: Engine) -> Result:
         outcome = KINDS[spec.kind](spec.params).run(engine)
     except Fail as f:
         outcome = f.outcome
+    except ObjectError as e:  # about one student object: that check's evidence, not an engine fault
+        outcome = Outcome(False, e.message)
     status = Status.PASSED if outcome.passed else Status.FAILED
     return _result(spec, status, outcome, time.monotonic() - start)
 

@@ -219,7 +219,7 @@ def test_option_like_names_and_unicode_values_are_just_text(student, tmp_path, g
                    "diamol/base", "sh", "-c", 'echo "Pinging: $TARGET"')
     path = rubric(tmp_path, "\n".join([
         check("unicode", "container", name="rf-student", env={"TARGET": {"matches": "^도커"}},
-              logs="Pinging: ${TARGET}$"),
+              logs="Pinging: ${TARGET}$", own_command=False),
         check("option", "container", name="--all"),
         check("substring", "container", name="rf-stud"),
     ]))
@@ -232,9 +232,9 @@ def test_long_logs_are_read_at_the_start_and_the_end_only(student, tmp_path, gra
     student.docker("container", "run", "--name", "chatty", "diamol/base", "sh", "-c",
                    "seq 1 300000; echo the last line")
     path = rubric(tmp_path, "\n".join([
-        check("tail", "container", name="chatty", logs="^the last line$"),
-        check("start", "container", name="chatty", logs="^1$"),
-        check("middle", "container", name="chatty", logs="^150000$"),
+        check("tail", "container", name="chatty", logs="^the last line$", own_command=False),
+        check("start", "container", name="chatty", logs="^1$", own_command=False),
+        check("middle", "container", name="chatty", logs="^150000$", own_command=False),
     ]))
     graded = grade("--rubric", str(path))
     assert graded.points() == {"tail": 1, "start": 1, "middle": 0}

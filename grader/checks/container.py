@@ -3,12 +3,20 @@
 Predicates: the image it was created from, env, state, and a pattern in its logs (their first
 64 KB, where start-up lines are, and their last 200 lines; never all of them).
 The logs pattern may say ${VAR}: the container's own value of VAR, matched literally.
+
+A container counts only if it was started at least once (`docker container create` alone is not
+"ran"), unless the rubric asks for `state: created` or says `started: false`. What a container
+printed counts as the app's only if it ran its image's own command: no command after the image
+name and no `--entrypoint` (`docker run IMAGE echo "..."` prints anything), unless the rubric says
+`own_command: false`. A candidate whose logs cannot be read (`--log-driver none`) is skipped with
+a note; the others still count.
 """
 from __future__ import annotations
 
 import re
 
 from .. import match
+from ..engine import ObjectError
 from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, register
@@ -40,6 +48,12 @@ class Container(Check):
         "tty": {"type": "boolean", "description": "Created with a terminal (`--tty`, `-t`): Config.Tty."},
         "interactive": {"type": "boolean",
                         "description": "Created with stdin kept open (`--interactive`, `-i`): Config.OpenStdin."},
+        "started": {"type": "boolean",
+                    "description": "true (default unless `state` allows `created`): the container was "
+                                   "started at least once; false: a created one counts too."},
+        "own_command": {"type": "boolean",
+                        "description": "true (default with `logs`): the container ran its image's own "
+                                       "command and entrypoint, not ones given on the command line."},
     }
 
     @classmethod
@@ -93,7 +107,16 @@ class Container(Check):
             if key in p:
                 parts_en.append(f"{'with' if p[key] else 'without'} {flag}")
                 parts_ko.append(f"{flag} {'사용' if p[key] else '사용 안 함'}")
+        if self._own_command():
+            parts_en.append("running its image's own command")
+            parts_ko.append("이미지의 기본 명령으로 실행함")
         return Text(", ".join(parts_en), ", ".join(parts_ko))
+
+    def _started(self) -> bool:
+        return self.params.get("started", "created" not in self._states())
+
+    def _own_command(self) -> bool:
+        return self.params.get("own_command", "logs" in self.params)
 
     def _image_ids(self, engine) -> list[str]:
         return [attrs["Id"] for attrs in map(engine.image, self._images()) if attrs is not None]
@@ -115,11 +138,17 @@ class Container(Check):
             return failed(f"no container was created from {imgs}", f"{imgs}에서 만든 컨테이너가 없습니다")
         evidence, reasons = [], []
         for attrs in candidates:
-            ok, why, seen = self._judge(engine, attrs, wanted_ids)
+            try:
+                ok, why, seen = self._judge(engine, attrs, wanted_ids)
+            except ObjectError as e:  # one unreadable container must not hide the others
+                ok, why = False, Text(f"{_name(attrs)} was skipped: {e.message.en}",
+                                      f"{_name(attrs)}은(는) 건너뛰었습니다: {e.message.ko}")
+                seen = f"skipped {_name(attrs)}: {e.message.en}"
             evidence.append(seen)
             if ok:
+                notes = [e for e in evidence if e.startswith("skipped ")]
                 return passed(f"container {_name(attrs)} is as expected",
-                              f"컨테이너 {_name(attrs)}이(가) 기대와 같습니다", seen)
+                              f"컨테이너 {_name(attrs)}이(가) 기대와 같습니다", seen, *notes)
             reasons.append(why)
         first = reasons[0]
         if len(candidates) == 1:
@@ -145,6 +174,12 @@ class Container(Check):
                 return False, Text(f"{name} has {key}={env.get(key)!r}; wanted {match.describe(spec)}",
                                    f"{name}의 {key}={env.get(key)!r}입니다. 기대: {match.describe(spec)}"
                                    ), "; ".join(seen)
+        started = (attrs.get("State") or {}).get("StartedAt") or ""
+        if self._started() and (not started or started.startswith("0001-") or state == "created"):
+            return False, Text(f"{name} was created but never started (`docker container create` "
+                               "alone does not run it)",
+                               f"{name}은(는) 만들어지기만 하고 한 번도 시작되지 않았습니다"
+                               "(`docker container create`만으로는 실행되지 않습니다)"), "; ".join(seen)
         if self._states() and state not in self._states():
             return False, Text(f"{name} is {state}; wanted {'/'.join(self._states())}",
                                f"{name}의 상태는 {state}입니다. 기대: {'/'.join(self._states())}"
@@ -158,6 +193,13 @@ class Container(Check):
                         f"{name} was created {'without' if p[key] else 'with'} {flag}",
                         f"{name}은(는) {flag} {'없이' if p[key] else '옵션을 붙여'} 만들어졌습니다"
                     ), "; ".join(seen)
+        if self._own_command():
+            override = _override(engine, attrs)
+            if override:
+                return False, Text(f"{name} ran `{override}` instead of its image's own command, so "
+                                   "what it printed is not the app's",
+                                   f"{name}은(는) 이미지의 기본 명령 대신 `{override}`을(를) 실행했으므로 "
+                                   "그 출력은 앱의 출력이 아닙니다"), "; ".join(seen + [f"ran: {override}"])
         if "logs" in p:
             pattern = pattern_for(p["logs"], env)
             logs = engine.logs(attrs["Id"])
@@ -168,6 +210,25 @@ class Container(Check):
                 return False, Text(f"{name}'s logs do not show /{shown}/",
                                    f"{name}의 로그에 /{shown}/가 없습니다"), "; ".join(seen)
         return True, Text("", ""), "; ".join(seen)
+
+
+def _words(value) -> list[str]:
+    """Cmd or Entrypoint as a list: engines give null, a list, or (Podman, sometimes) a string."""
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _override(engine, attrs: dict) -> str:
+    """The command line a container ran instead of its image's own (Cmd and Entrypoint compared
+    with the image it was created from); "" when it ran the image's own command."""
+    config = attrs.get("Config") or {}
+    image = engine.image(attrs.get("Image") or "")
+    own = (image or {}).get("Config") or {}
+    mine = (_words(config.get("Entrypoint")), _words(config.get("Cmd")))
+    if image is not None and mine == (_words(own.get("Entrypoint")), _words(own.get("Cmd"))):
+        return ""
+    return " ".join(mine[0] + mine[1]) or "(nothing)"
 
 
 def _name(attrs: dict) -> str:
@@ -187,7 +248,9 @@ def lookup_problems(params) -> list[tuple[tuple, Text]]:
 
 
 def _finder(params) -> Container:
-    return Container({k: params[k] for k in LOOKUP if k in params})
+    # These kinds read a container's configuration or files, which a created container has too;
+    # "it ran" is the `container` kind's question.
+    return Container({"started": False, **{k: params[k] for k in LOOKUP if k in params}})
 
 
 def lookup_text(params) -> Text:

@@ -8,6 +8,7 @@ very image the container was created from (by id, so a re-tagged name does not m
 """
 from __future__ import annotations
 
+from ..engine import ObjectError
 from ..text import Text
 from .base import REGEX, Check, decisive, failed, passed, regex_problems, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
@@ -58,7 +59,7 @@ class ContainerFile(Check):
         found, why = select(engine, self.params)
         if not found:
             return why
-        outcomes = [self._one(engine, attrs) for attrs in found]
+        outcomes = [self._guarded(engine, attrs) for attrs in found]
         verdict = decisive(outcomes)
         if verdict is not None:
             return verdict
@@ -67,6 +68,16 @@ class ContainerFile(Check):
         return failed(f"none of {len(found)} containers has the file as expected; e.g. {first.en}",
                       f"컨테이너 {len(found)}개 중 파일이 기대와 같은 것이 없습니다. 예: {first.ko}",
                       *evidence[:12])
+
+    def _guarded(self, engine, attrs):
+        """One candidate's verdict; one whose files cannot be read is skipped with a note."""
+        try:
+            return self._one(engine, attrs)
+        except ObjectError as e:
+            name = name_of(attrs)
+            return failed(f"container {name} was skipped: {e.message.en}",
+                          f"컨테이너 {name}은(는) 건너뛰었습니다: {e.message.ko}",
+                          f"skipped {name}: {e.message.en}")
 
     def _one(self, engine, attrs):
         p = self.params

@@ -2,10 +2,11 @@
 
 The rule, from history alone (the `Container`/`ContainerConfig` fields are gone from API 1.45 and
 `Parent` is deprecated, so they are not used):
-  1. the image's history is the base's history plus exactly one entry on top;
-  2. that entry carries no builder marker: no `#(nop)`, no `# buildkit` suffix, no
+  1. the image's history is the base's history plus one entry or more on top (a second commit on
+     top of the first, to fix a mistake, is still a commit);
+  2. no such entry carries a builder marker: no `#(nop)`, no `# buildkit` suffix, no
      `buildkit.dockerfile.v0` comment;
-  3. its "created by" is the committed container's command: Docker joins the container's Cmd with
+  3. each one's "created by" is the committed container's command: Docker joins the container's Cmd with
      spaces, and the committed image keeps that Cmd; after `commit --change CMD` it is the Cmd of
      a container of the base (still on the engine, or the base's own default); Podman writes
      `/bin/sh` with a comment starting `FROM `.
@@ -47,28 +48,32 @@ class ImageCommit(Check):
                           "이미지가 아닙니다")
         steps = [history.parse(e) for e in own]
         evidence = [f"entry: {s.created_by!r} comment={s.comment!r}" for s in steps]
-        if len(steps) != 1:
-            return failed(f"{ref} has {len(steps)} history entries above {base_ref}; a commit adds "
-                          "exactly one", f"{ref}에는 {base_ref} 위에 히스토리 항목이 {len(steps)}개 "
-                          "있습니다. 커밋은 정확히 하나를 추가합니다", *evidence)
-        step = steps[0]
-        if step.nop or step.buildkit:
-            return failed(f"{ref} was built from a Dockerfile (`{step.describe()}`), not committed",
-                          f"{ref}은(는) 커밋이 아니라 Dockerfile로 빌드되었습니다 (`{step.describe()}`)",
+        if not steps:
+            return failed(f"{ref} is {base_ref} itself: nothing was committed on top of it",
+                          f"{ref}은(는) {base_ref} 그대로입니다. 그 위에 커밋한 것이 없습니다", *evidence)
+        built = next((s for s in steps if s.nop or s.buildkit), None)
+        if built is not None:
+            return failed(f"{ref} was built from a Dockerfile (`{built.describe()}`), not committed",
+                          f"{ref}은(는) 커밋이 아니라 Dockerfile로 빌드되었습니다 (`{built.describe()}`)",
                           *evidence)
         commands = {" ".join((image.get("Config") or {}).get("Cmd") or []),
                     " ".join((base.get("Config") or {}).get("Cmd") or [])}
-        if step.created_by not in commands:
-            # A legacy build removes its intermediate containers, so this admits only real ones.
+        if any(s.created_by not in commands for s in steps):
+            # A legacy build removes its intermediate containers, so this admits only real ones:
+            # containers of the base, or of an image committed in between (a second commit).
+            sources = [base["Id"]] + [e["Id"] for e in own[1:]
+                                      if (e.get("Id") or "").startswith("sha256:")]
             commands |= {" ".join((c.get("Config") or {}).get("Cmd") or [])
-                         for c in engine.containers_from(base["Id"])}
+                         for c in engine.containers_from(*sources)}
         evidence.append(f"CMD {json.dumps((image.get('Config') or {}).get('Cmd'))}")
-        podman = step.created_by == "/bin/sh" and step.comment.startswith("FROM ")
-        if step.created_by in commands or podman:
+        odd = [s for s in steps if s.created_by not in commands
+               and not (s.created_by == "/bin/sh" and s.comment.startswith("FROM "))]  # Podman's
+        step = odd[0] if odd else steps[0]
+        if not odd:
             return passed(f"{ref} was committed from a container (its command: {step.created_by!r})",
                           f"{ref}은(는) 컨테이너를 커밋해 만들었습니다 (컨테이너 명령: {step.created_by!r})",
                           *evidence)
-        return failed(f"{ref}'s top layer was made by `{step.created_by}`, which is a build step "
+        return failed(f"{ref} has a layer made by `{step.created_by}`, which is a build step "
                       "rather than a committed container's command",
-                      f"{ref}의 맨 위 레이어는 `{step.created_by}`로 만들어졌습니다. 커밋한 컨테이너의 "
+                      f"{ref}의 레이어 하나는 `{step.created_by}`로 만들어졌습니다. 커밋한 컨테이너의 "
                       "명령이 아니라 빌드 단계로 보입니다", *evidence)

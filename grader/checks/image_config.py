@@ -6,6 +6,7 @@ import json
 from .. import match
 from ..text import Text
 from .base import IMAGE_REF, Check, failed, passed, regex_problems, register, require_image
+from .own_work import NOT_BASE, require_own
 
 STRINGS = {"type": "array", "items": {"type": "string"}}
 
@@ -22,6 +23,7 @@ class ImageConfig(Check):
         "user": {"type": "string"},
         "exposed_ports": {"type": "array", "items": {"type": "string", "pattern": r"^\d+(/(tcp|udp|sctp))?$"}},
         "labels": match.MAP_SCHEMA,
+        "not_base": NOT_BASE,
     }
     required = ("image",)
 
@@ -31,7 +33,7 @@ class ImageConfig(Check):
         for group in ("env", "labels"):
             for key, spec in (params.get(group) or {}).items():
                 out += regex_problems(spec, "matches", at=(group, key))
-        if not any(k in params for k in cls.schema if k != "image"):
+        if not any(k in params for k in cls.schema if k not in ("image", "not_base")):
             out.append(((), Text("say what to check: env, cmd, entrypoint, workdir, user, "
                                  "exposed_ports or labels",
                                  "무엇을 검사할지 적으세요: env, cmd, entrypoint, workdir, user, "
@@ -60,7 +62,9 @@ class ImageConfig(Check):
     def run(self, engine):
         p = self.params
         ref = p["image"]
-        config = require_image(engine, ref).get("Config") or {}
+        image = require_image(engine, ref)
+        require_own(engine, ref, image, p)
+        config = image.get("Config") or {}
         wrong: list[str] = []
         evidence: list[str] = []
         env = match.env_dict(config.get("Env"))

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 
+from ..engine import ObjectError
 from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
+from .own_work import NOT_BASE, require_own
 
 DEFAULT_CAP = 1_000_000
 
@@ -53,6 +55,7 @@ class ImageFile(Check):
         "matches": REGEX,
         "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
                       "description": "Read at most this much (default 1 MB)."},
+        "not_base": NOT_BASE,
     }
     required = ("image", "path")
 
@@ -74,8 +77,12 @@ class ImageFile(Check):
         p = self.params
         ref, path = p["image"], p["path"]
         image = require_image(engine, ref)
+        require_own(engine, ref, image, p)
         cap = p.get("max_bytes", DEFAULT_CAP)
-        got = engine.read_file(image["Id"], path, cap)
+        try:
+            got = engine.read_file(image["Id"], path, cap)
+        except ObjectError as e:
+            return failed(f"{path} in {ref}: {e.message.en}", f"{ref}의 {path}: {e.message.ko}")
         miss, evidence = judge(got, p, cap, Text(ref, ref))
         if miss is not None:
             return miss

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import history
 from ..text import Text
 from .base import IMAGE_REF, Check, Fail, decisive, failed, passed, register, require_image
+from .own_work import NOT_BASE, require_own
 
 
 @register
@@ -18,6 +19,7 @@ class ImageHistory(Check):
                   "items": {"type": "string", "pattern": r"^[A-Za-z]+( .+)?$"},
                   "description": "Instructions in order: `ENV TARGET`, `WORKDIR /web-ping`, `COPY app.js`, `CMD`."},
         "last": {"type": "boolean", "description": "The last step must be the image's newest entry."},
+        "not_base": NOT_BASE,
     }
 
     @classmethod
@@ -39,8 +41,9 @@ class ImageHistory(Check):
         what_ko = p.get("image") or f"{p['repository']}의 어떤 태그"
         order = " -> ".join(map(str, self._wants()))
         end = (", the last one last", ", 마지막 단계가 맨 끝") if p.get("last") else ("", "")
-        return Text(f"history of {what} holds, in order: {order}{end[0]}",
-                    f"{what_ko}의 히스토리에 순서대로 있음: {order}{end[1]}")
+        above = (f" above {p['base']}", f"({p['base']} 위)") if "base" in p else ("", "")
+        return Text(f"history of {what}{above[0]} holds, in order: {order}{end[0]}",
+                    f"{what_ko}의 히스토리{above[1]}에 순서대로 있음: {order}{end[1]}")
 
     def run(self, engine):
         p = self.params
@@ -64,6 +67,7 @@ class ImageHistory(Check):
         p = self.params
         try:
             image = require_image(engine, ref)
+            require_own(engine, ref, image, p)
         except Fail as f:
             return f.outcome
         entries = engine.history(image["Id"])

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 
+from ..engine import PROBE_OUTPUT, ObjectError
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
+from .own_work import NOT_BASE, require_own
 
 MAX_TIMEOUT = 60
 
@@ -26,6 +28,7 @@ class Run(Check):
         "exit_code": {"type": "integer", "description": "The process must exit with this code."},
         "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT,
                     "description": "Seconds to wait (default 10)."},
+        "not_base": NOT_BASE,
     }
     required = ("image",)
 
@@ -63,20 +66,34 @@ class Run(Check):
     def run(self, engine):
         p = self.params
         image = require_image(engine, p["image"])
+        require_own(engine, p["image"], image, p)
         # With an exit code to check, the probe must run to its end, not stop at the first match.
         stop_at = None if "exit_code" in p else p.get("expect")
-        result = engine.probe(image["Id"], env=p.get("env"), command=self._command(),
-                              expect=stop_at, timeout=p.get("timeout", 10))
+        try:
+            result = engine.probe(image["Id"], env=p.get("env"), command=self._command(),
+                                  expect=stop_at, timeout=p.get("timeout", 10))
+        except ObjectError as e:
+            # The student's image cannot run (a typo in CMD, a USER that does not exist): the
+            # runtime's own words are the evidence, and the rubric's hint says what to fix.
+            return failed(f"`{self._how()}` did not run: {e.message.en}",
+                          f"`{self._how()}`이(가) 실행되지 않았습니다: {e.message.ko}",
+                          f"ran: {self._how()}")
         matched = result.matched or ("expect" in p and stop_at is None
                                      and re.search(p["expect"], result.output, re.M) is not None)
         lines = result.output.strip().splitlines()
         evidence = [f"ran: {self._how()}"] + [f"output: {line[:200]}" for line in lines[:8]]
         if not lines:
             evidence.append("output: (nothing)")
-        if result.timed_out:
+        if result.overflowed:
+            evidence.append(f"printed more than {PROBE_OUTPUT // 1000} KB; stopped")
+        elif result.timed_out:
             evidence.append(f"still running after {p.get('timeout', 10)} s; stopped")
         elif result.exit_code is not None:
             evidence.append(f"exit code: {result.exit_code}")
+        if "expect" in p and not matched and result.overflowed:
+            return failed(f"`{self._how()}` printed more than {PROBE_OUTPUT // 1000} KB without "
+                          f"/{p['expect']}/", f"`{self._how()}`이(가) /{p['expect']}/ 없이 "
+                          f"{PROBE_OUTPUT // 1000} KB 넘게 출력했습니다", *evidence)
         if "expect" in p and not matched:
             return failed(f"`{self._how()}` did not print /{p['expect']}/",
                           f"`{self._how()}`의 출력에 /{p['expect']}/가 없습니다", *evidence)

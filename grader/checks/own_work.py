@@ -1,0 +1,56 @@
+"""`not_base`: credit only for the student's own work, shared by the image kinds.
+
+A lab that hands students a finished image (chapter 3's diamol/ch03-web-ping is the very image
+the chapter then asks them to build) cannot tell their build from that image re-tagged, or from a
+Dockerfile that is only `FROM` it, unless the rubric names it. An image that is such a reference
+image, or is built on one, earns nothing from a check with `not_base`, and the message says why.
+
+"Built on" is read from the history (the reference's entries lie underneath, timestamps
+included), not from the layers: a student's own build of the same Dockerfile and files may share
+every layer with the reference, yet its history entries are its own.
+"""
+from __future__ import annotations
+
+from .. import history
+from .base import IMAGE_REF, Fail, failed
+
+NOT_BASE = {
+    "oneOf": [IMAGE_REF, {"type": "array", "items": IMAGE_REF, "minItems": 1}],
+    "description": "Finished reference images: an image that is one of these, or is built on one, "
+                   "earns nothing here (it is not the student's own work).",
+}
+
+
+def references(params: dict) -> list[str]:
+    value = params.get("not_base")
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def require_own(engine, ref: str, image: dict, params: dict) -> None:
+    """Raise Fail if the image `ref` (inspect data `image`) is, or is built on, a `not_base` image."""
+    for other in references(params):
+        theirs = engine.image(other)
+        if theirs is None:
+            # Without it, `docker tag diamol/ch03-web-ping web-ping` followed by removing the
+            # original name could not be told from a build: refuse rather than guess.
+            raise Fail(failed(
+                f"{other} is not on the engine, so {ref} cannot be told apart from it; pull it "
+                f"(`docker image pull {other}`) and grade again",
+                f"엔진에 {other}이(가) 없어서 {ref}이(가) 그 이미지와 다른지 확인할 수 없습니다. "
+                f"`docker image pull {other}`로 내려받은 뒤 다시 채점하세요"))
+        if theirs["Id"] == image["Id"]:
+            raise Fail(failed(
+                f"{ref} is {other} under another name (the same image), not an image you built: "
+                "nothing in it is your own work",
+                f"{ref}은(는) 직접 빌드한 이미지가 아니라 이름만 바꾼 {other}입니다(같은 이미지). "
+                "직접 한 작업이 들어 있지 않습니다",
+                f"{ref}: id {image['Id'][7:19]}", f"{other}: id {theirs['Id'][7:19]}"))
+        own = history.own_entries(engine.history(image["Id"]), engine.history(theirs["Id"]))
+        if own is not None:
+            added = [history.parse(e).describe() for e in own]
+            raise Fail(failed(
+                f"{ref} is built on {other}, the lab's finished image, so its steps are not your "
+                "own work; build it from the base the lab names instead",
+                f"{ref}은(는) 실습의 완성 이미지인 {other} 위에 만들어져서 그 단계들은 직접 한 작업이 "
+                "아닙니다. 실습이 정한 기반 이미지에서 직접 빌드하세요",
+                f"{ref}: built on {other}", *(f"added above it: {a}" for a in added[:6])))
