@@ -8,8 +8,9 @@
 # Containers run on the network nat (CH06_NETWORK names another; created when missing) and publish
 # on 127.0.0.1 only. The book's host folders (number files, ./databases) go in a temporary folder.
 # Like the book's lab, it tidies up before the lab, but only what it made itself: the exercises'
-# containers, their anonymous volumes and the todo-list volume. What is left is the lab's: two
-# diamol/ch06-lab containers (8015, and 8016 with the config and the ch06-lab volume).
+# containers and their anonymous volumes. What is left: the lab's two diamol/ch06-lab containers
+# (8015, and 8016 with the config and the ch06-lab volume), and, as in the book, the todo-list
+# volume with the to-do added in the exercises.
 set -euo pipefail
 
 docker=${DOCKER:-docker}
@@ -120,9 +121,8 @@ for id in "${made[@]: -3}"; do
 done
 
 # 5. Lab. Tidy up first (the book removes every container; this removes only the ones made
-# above, with their anonymous volumes, and the exercises' named volume).
+# above, with their anonymous volumes; named volumes stay).
 run "$docker" container rm -f -v "${made[@]}" >/dev/null
-run "$docker" volume rm todo-list
 
 run "$docker" container run -d -p 127.0.0.1:8015:80 --network "$network" diamol/ch06-lab
 browse http://127.0.0.1:8015/list | grep 'Learn Kubernetes'
