@@ -11,12 +11,18 @@ if ! declare -F standin >/dev/null; then
 fi
 
 ch06=$repo/labs/ch06
+# The legacy builder keeps each multi-stage build's builder stage as a dangling image (about
+# 470 MB apparent, nearly all shared with diamol/golang): remove the ones these builds leave.
+dangling_before=$("$docker" image ls --quiet --no-trunc --filter dangling=true | sort)
 standin diamol/ch06-random-number "$ch06/exercises/random-number" diamol/base
 standin diamol/ch06-file-display "$ch06/exercises/file-display" diamol/base
 standin diamol/ch06-bind-mount "$ch06/exercises/bind-mount" diamol/golang
 standin diamol/ch06-todo-list "$ch06/exercises/todo-list" diamol/golang
 standin diamol/ch06-todo-list:v2 "$ch06/exercises/todo-list-v2" diamol/ch06-todo-list
 standin diamol/ch06-lab "$ch06/lab/todo-list-v3" diamol/ch06-todo-list
+for id in $(comm -13 <(echo "$dangling_before") <("$docker" image ls --quiet --no-trunc --filter dangling=true | sort)); do
+  "$docker" image rm "$id" >/dev/null 2>&1 || true
+done
 # The to-do app must serve its list (inside its container, on loopback: no network is needed).
 check=$("$docker" container run --rm --network none --entrypoint sh diamol/ch06-lab -c \
   '/app/todo-list >/dev/null & for i in $(seq 1 25); do
