@@ -44,7 +44,7 @@ def key_from_env(environ: Optional[Mapping[str, str]] = None) -> bytes | None:
     return value.encode("utf-8") if value else None
 
 
-def _format(mac: Any) -> str:
+def _format(mac: hmac.HMAC) -> str:
     return PREFIX + mac.hexdigest()
 
 
