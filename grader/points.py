@@ -1,4 +1,5 @@
-"""How points are written: the one owner of number formatting for every report and the gradebook.
+"""Points: how they are written (the one owner of number formatting for every report and the
+gradebook) and a check's points as a report records them.
 
 Two forms, each with its own use: `number` is the value a JSON report (and the text of the
 terminal and JUnit reports) carries, `text` is the cell of a gradebook or the class report. They
@@ -6,6 +7,7 @@ agree on every score a rubric can give (whole points and halves); they differ on
 they return and in far-fetched cases (a tiny fraction reads `0.0` as a number, `0` as text)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Union
 
 
@@ -17,3 +19,15 @@ def number(x: float) -> Union[int, float]:
 def text(x: float) -> str:
     """Points as gradebook text: no trailing zeros, at most two decimal places."""
     return str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class CheckPoints:
+    """One check's points as a report records them (read back from JSON or JUnit)."""
+
+    id: str
+    title: str
+    score: float
+    max_score: float
+    bonus: bool
+    passed: bool

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import IO, Any, Callable, Iterable, Iterator, Literal, Optional, Union
 
 from .. import signing
+from ..points import CheckPoints
 from ..points import text as fmt
 from ..reports import junit
 
@@ -31,16 +32,6 @@ TimeFrom = Literal["report", "file"]
 
 class Skip(Exception):
     """A report that cannot go into the gradebook, and why."""
-
-
-@dataclass(frozen=True)
-class CheckPoints:
-    id: str
-    title: str
-    score: float
-    max_score: float
-    bonus: bool
-    passed: bool
 
 
 @dataclass
@@ -265,10 +256,10 @@ def _junit_record(src: Source, suite: junit.Suite, verify: bool) -> Record:
     student = _student(props.get("student"))
     score = _number(props.get("score"), "the score property")
     max_score = _number(props.get("max_score"), "the max_score property")
-    checks = [CheckPoints(c.id, c.title, c.score, c.max_score, c.bonus, c.passed) for c in suite.cases]
+    checks = suite.cases
     _consistent(score, max_score, checks)
     started = _time(suite.timestamp) or _time(props.get("started"))
-    errored = any(c.errored for c in suite.cases) or (suite.errors or "0").strip() not in ("0", "")
+    errored = suite.errored or (suite.errors or "0").strip() not in ("0", "")
     return Record(src.path, "junit", src.folder, student, lab, lab, score, max_score,
                   started if started is not None else src.mtime, "report" if started is not None else "file",
                   _status(errored, checks), checks)

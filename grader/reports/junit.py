@@ -96,19 +96,6 @@ class JUnitError(ValueError):
     """A document that is not a readable `grade` JUnit report, and why."""
 
 
-@dataclass(frozen=True)
-class Case:
-    """One testcase as the points of one check."""
-
-    id: str
-    title: str
-    score: float
-    max_score: float
-    bonus: bool
-    passed: bool
-    errored: bool  # an engine error, not the student's fault
-
-
 @dataclass
 class Suite:
     """One testsuite as read: its properties and cases, and what signs it."""
@@ -116,14 +103,16 @@ class Suite:
     properties: dict[str, Optional[str]] = field(default_factory=dict)
     timestamp: Optional[str] = None
     errors: Optional[str] = None  # the suite's `errors` attribute
-    cases: list[Case] = field(default_factory=list)
+    cases: list[points.CheckPoints] = field(default_factory=list)
+    errored: bool = False  # a testcase is an engine error, not the student's fault
     problem: Optional[str] = None  # the first testcase that could not be read, and why
     computed: Optional[str] = None  # the signature computed with the key, when one was given
     signature: Optional[str] = None  # the signature property's value, when there is one
 
 
-def parse_case(elem: ET.Element) -> Case:
-    """A testcase element as a check's points; JUnitError when it is not one `grade` wrote."""
+def parse_case(elem: ET.Element) -> tuple[points.CheckPoints, bool]:
+    """A testcase element as a check's points and whether it is an engine error; JUnitError when
+    it is not one `grade` wrote."""
     name = elem.get("name") or ""
     m = _CASE_NAME.match(name)
     if not m:
@@ -138,8 +127,9 @@ def parse_case(elem: ET.Element) -> Case:
     max_score = float(m["max"])
     if abs(float(earned["max"]) - max_score) > 0.01:
         raise JUnitError(f"inconsistent: test {m['id']} is worth {m['max']} by its name, {earned['max']} by its text")
-    return Case(m["id"], m["title"], float(earned["score"]), max_score, bool(m["bonus"]),
-                passed=outcome is None and "skipped" not in kids, errored="error" in kids)
+    passed = outcome is None and "skipped" not in kids
+    return (points.CheckPoints(m["id"], m["title"], float(earned["score"]), max_score, bool(m["bonus"]), passed),
+            "error" in kids)
 
 
 class _CountingReader(io.RawIOBase):
@@ -209,7 +199,9 @@ def read(source: IO[bytes], key: Optional[bytes] = None) -> Iterator[Suite]:
                 elif tag == "testcase" and rel == 1:
                     if suite.problem is None:
                         try:
-                            suite.cases.append(parse_case(elem))
+                            case, errored = parse_case(elem)
+                            suite.cases.append(case)
+                            suite.errored |= errored
                         except JUnitError as e:
                             suite.problem = str(e)
                     elem.clear()
