@@ -158,11 +158,11 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
         _say(Text("Interrupted: grading stopped and its probe containers were removed.",
                   "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
         sys.exit(EXIT_INTERRUPTED)
-    from .signing import signed  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
+    from .signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
     if json_path:
-        _write(json_path, signed("json", json_report.render(report, lang)), lang)
+        _write(json_path, json_report.render(report, lang, key_from_env()), lang)
     if junit_path:
-        _write(junit_path, signed("junit", junit.render(report, lang)), lang)
+        _write(junit_path, junit.render(report, lang, key_from_env()), lang)
     if engine is not None:
         click.echo(terminal.render(report, lang, color=sys.stdout.isatty()), nl=False)
     sys.exit(report.exit_code())
@@ -307,26 +307,27 @@ def collect_command(paths, csv_path, html_path, keep, lab, verify):
     2 usage error (nothing to collect, several labs in equal numbers, --verify without
     GRADE_SIGNING_KEY, an output that cannot be written).
     """
-    from . import collect, signing
+    from . import signing
+    from .collect import gradebook
 
     key = signing.key_from_env()
     if verify and key is None:
         click.echo("--verify needs the signing key in GRADE_SIGNING_KEY.", err=True)
         sys.exit(EXIT_USAGE)
     try:
-        book = collect.collect(paths, lab=lab, keep=keep, key=key if verify else None)
-    except collect.UsageError as e:
+        book = gradebook.collect(paths, lab=lab, keep=keep, key=key if verify else None)
+    except gradebook.UsageError as e:
         click.echo(f"grade collect: {e}", err=True)
         sys.exit(EXIT_USAGE)
-    for path, reason in book.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
+    for skipped in book.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     try:
         if csv_path == "-":
-            collect.write_csv(book, sys.stdout)
+            gradebook.write_csv(book, sys.stdout)
         else:
             Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
             with open(csv_path, "w", encoding="utf-8", newline="") as out:
-                collect.write_csv(book, out)
+                gradebook.write_csv(book, out)
         if html_path:
             from .reports import html_class
 
@@ -335,5 +336,5 @@ def collect_command(paths, csv_path, html_path, keep, lab, verify):
     except OSError as e:
         click.echo(f"grade collect: could not write {e.filename}: {e.strerror}", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(collect.summary(book), err=True)
-    sys.exit(EXIT_POINTS_MISSING if book.skipped else EXIT_OK)
+    click.echo(gradebook.summary(book), err=True)
+    sys.exit(book.exit_code())

@@ -231,3 +231,31 @@ def grade(student, tmp_path):
     def run(*args, **kw):
         return run_grade(*(args or ("ch03",)), host=student.host, tmp=tmp_path, **kw)
     return run
+
+
+# ------------------------------------------------------------------------- the run's temp folder
+# pytest's default base (`pytest-of-<user>` in the temp dir) outlives the run and keeps the last
+# runs' module and session folders (engines' data, graded reports). Each run gets a folder of its
+# own instead, removed when the run ends; `--basetemp` given by hand is left alone.
+
+_OWN_BASETEMP = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="grade-tests-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    own = config.stash.get(_OWN_BASETEMP, None)
+    if own is None:
+        return
+    with open("/proc/self/mounts") as mounts:
+        # Never remove through a mount an engine left behind: that would empty its source.
+        inside = [line.split()[1] for line in mounts if line.split()[1].startswith(own + os.sep)]
+    if inside:
+        print(f"\nthe test folder {own} is kept: {len(inside)} mount(s) still inside it, e.g. {inside[0]}")
+        return
+    shutil.rmtree(own, ignore_errors=True)

@@ -1,12 +1,14 @@
 """The three renderings of one result model: JUnit for GitLab, JSON for tools, the terminal for students."""
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import xmlschema
 
+from grader import signing
 from grader.model import Report, Result, Status
 from grader.reports import json_report, junit, terminal
 from grader.text import Text
@@ -55,6 +57,53 @@ def test_junit_names_do_not_change_with_the_score(report):
     report.results[1] = result("bad", Status.PASSED, 3, 3)
     names = lambda xml: [c.get("name") for c in ET.fromstring(xml).iter("testcase")]  # noqa: E731
     assert names(before) == names(junit.render(report, "en"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_junit_reads_back_every_checks_points(report, lang):
+    [suite] = junit.read(io.BytesIO(junit.render(report, lang).encode()))
+    assert suite.problem is None and suite.signature is None and suite.computed is None
+    assert [(c.id, c.score, c.max_score, c.bonus, c.passed) for c in suite.cases] == [
+        (r.id, r.score, r.max_score, r.bonus, r.passed) for r in report.results]
+    assert suite.errored  # the engine error of "broken"
+    assert [c.title for c in suite.cases] == [r.title(lang) for r in report.results]
+    assert (suite.properties["lab"], suite.properties["student"], suite.properties["score"]) == ("ch03", "kim", "4")
+    assert suite.timestamp and suite.errors == "1"
+
+
+def test_junit_read_names_what_is_not_a_grade_testcase(report):
+    xml = junit.render(report, "en")
+    [suite] = junit.read(io.BytesIO(xml.replace("earned: 0/3", "score 0 of 3").encode()))
+    assert suite.problem == "malformed: test bad has no 'earned: N/M' line"
+    [suite] = junit.read(io.BytesIO(xml.replace("bad: bad title (3 pts)", "test_bad").encode()))
+    assert suite.problem == "not a grade report: test name 'test_bad' is not 'id: title (N pts)'"
+    with pytest.raises(junit.JUnitError, match="truncated XML"):
+        list(junit.read(io.BytesIO(xml[: len(xml) // 2].encode())))
+
+
+def test_signed_junit_is_the_same_report_with_one_more_property(report):
+    key = b"course key"
+    plain, signed = junit.render(report, "en"), junit.render(report, "en", key)
+    XSD.validate(signed)
+    [line] = [x for x in signed.splitlines(keepends=True) if 'name="signature"' in x]
+    assert signed.replace(line, "") == plain
+    [suite] = junit.read(io.BytesIO(signed.encode()), key)
+    assert signing.verify(suite.computed, suite.signature) is None
+    [other] = junit.read(io.BytesIO(signed.encode()), b"another key")
+    assert signing.verify(other.computed, other.signature) is not None
+    [edited] = junit.read(io.BytesIO(signed.replace('value="kim"', 'value="lee"').encode()), key)
+    assert signing.verify(edited.computed, edited.signature) is not None
+
+
+def test_signed_json_verifies_and_an_edit_breaks_it(report):
+    import json
+
+    key = b"course key"
+    data = json.loads(json_report.render(report, "en", key))
+    assert list(data)[-1] == "signature" and signing.verify_json(data, key) is None
+    assert {k: v for k, v in data.items() if k != "signature"} == json.loads(json_report.render(report, "en"))
+    data["score"] = 7
+    assert signing.verify_json(data, key) is not None
 
 
 def test_json_has_the_contract_fields(report):

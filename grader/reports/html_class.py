@@ -7,7 +7,8 @@ import statistics
 from datetime import datetime, timezone
 from html import escape
 
-from ..collect import Gradebook, _fmt, iso, summary
+from ..collect.gradebook import Gradebook, PassRate, iso, summary
+from ..points import text as fmt
 
 BINS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100),
         (100, None)]
@@ -78,13 +79,14 @@ def histogram(percents: list[float]) -> str:
     return "".join(parts)
 
 
-def pass_rate_chart(rates) -> str:
+def pass_rate_chart(rates: list[PassRate]) -> str:
     row_h, label_w, bar_max, width = 26, 430, 300, 900
     height = row_h * len(rates) + 10
     parts = [f'<svg id="pass-rates" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
              f'aria-label="Pass rate of every check, most missed first">']
-    for i, (cid, title, mx, bonus, passed, total) in enumerate(rates):
-        rate = passed / total if total else 0.0
+    for i, pr in enumerate(rates):
+        cid, title, mx, bonus = pr.check.id, pr.check.title, pr.check.max_score, pr.check.bonus
+        passed, total, rate = pr.passed, pr.students, pr.rate
         y = 5 + i * row_h
         colour = "#cf222e" if rate < 0.5 else ("#bf8700" if rate < 0.8 else "#2da44e")
         label = f"{cid}: {title}"
@@ -93,7 +95,7 @@ def pass_rate_chart(rates) -> str:
         extra = " bonus" if bonus else ""
         parts.append(
             f'<g class="rate" data-check="{escape(cid)}" data-passed="{passed}" data-total="{total}">'
-            f'<title>{escape(cid)}: {escape(title)} ({_fmt(mx)} pts{extra}) — {passed}/{total} passed</title>'
+            f'<title>{escape(cid)}: {escape(title)} ({fmt(mx)} pts{extra}) — {passed}/{total} passed</title>'
             f'<text x="0" y="{y + 16}">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_max}" height="{row_h - 8}" fill="#eaeef2"/>'
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_max * rate:.1f}" height="{row_h - 8}" fill="{colour}"/>'
@@ -105,25 +107,25 @@ def pass_rate_chart(rates) -> str:
 
 def student_table(book: Gradebook) -> str:
     head = ['<th>student</th>']
-    head += [f'<th class="check" title="{escape(cid)}: {escape(title)} ({_fmt(mx)} pts{" bonus" if bonus else ""})">'
-             f'<span>{escape(cid)}</span></th>' for cid, title, mx, bonus in book.checks]
+    head += [f'<th class="check" title="{escape(c.id)}: {escape(c.title)} ({fmt(c.max_score)} pts'
+             f'{" bonus" if c.bonus else ""})"><span>{escape(c.id)}</span></th>' for c in book.checks]
     head += ['<th class="num">score</th>', '<th class="num">%</th>', '<th>status</th>', '<th>graded (UTC)</th>',
              '<th class="num">runs</th>']
     rows = []
     for row in sorted(book.rows, key=lambda r: r.student.lower()):
         got = {c.id: c for c in row.kept.checks}
         cells = [f'<td class="student">{escape(row.student)}</td>']
-        for cid, _title, _mx, _bonus in book.checks:
-            c = got.get(cid)
+        for col in book.checks:
+            c = got.get(col.id)
             if c is None:
                 cells.append('<td class="mark none">–</td>')
             else:
                 cls = "ok" if c.passed else "miss"
                 mark = "✓" if c.passed else "✗"
-                cells.append(f'<td class="mark {cls}" title="{_fmt(c.score)}/{_fmt(c.max_score)}">{mark}</td>')
+                cells.append(f'<td class="mark {cls}" title="{fmt(c.score)}/{fmt(c.max_score)}">{mark}</td>')
         k = row.kept
         when = iso(k.time).replace("T", " ").replace("+00:00", "")
-        cells += [f'<td class="num">{_fmt(k.score)}/{_fmt(k.max_score)}</td>', f'<td class="num">{k.percent:.1f}</td>',
+        cells += [f'<td class="num">{fmt(k.score)}/{fmt(k.max_score)}</td>', f'<td class="num">{k.percent:.1f}</td>',
                   f'<td class="status-{k.status}">{k.status}</td>',
                   f'<td>{escape(when)}{" (file time)" if k.time_from == "file" else ""}</td>',
                   f'<td class="num">{row.runs}</td>']
@@ -144,7 +146,7 @@ def render(book: Gradebook) -> str:
              (str(book.merged), "runs merged"), (str(len(book.skipped)), "reports skipped")]
     skipped = ""
     if book.skipped:
-        items = "".join(f"<li>{escape(path)}: {escape(reason)}</li>" for path, reason in book.skipped)
+        items = "".join(f"<li>{escape(s.path)}: {escape(s.reason)}</li>" for s in book.skipped)
         skipped = f'<h2>Skipped reports ({len(book.skipped)})</h2><ul class="skipped">{items}</ul>'
     return (
         "<!DOCTYPE html>\n"

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Any, Optional
 
-from .. import __version__
+from .. import __version__, points, signing
 from ..model import Report
 
 
-def _num(x: float):
-    return int(x) if float(x).is_integer() else round(x, 2)
-
-
-def to_dict(report: Report, lang: str) -> dict:
+def to_dict(report: Report, lang: str) -> dict[str, Any]:
     return {
         "grader": {"name": "grade", "version": __version__},
         "lab": report.lab,
@@ -22,8 +19,8 @@ def to_dict(report: Report, lang: str) -> dict:
         "engine": report.engine,
         "started": datetime.fromtimestamp(report.started, timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(report.seconds, 3),
-        "score": _num(report.score),
-        "max_score": _num(report.max_score),
+        "score": points.number(report.score),
+        "max_score": points.number(report.max_score),
         "percent": report.percent,
         "complete": report.complete,
         "fault": report.fault(lang) if report.fault else None,
@@ -34,8 +31,8 @@ def to_dict(report: Report, lang: str) -> dict:
                 "section_title": r.section_title(lang),
                 "title": r.title(lang),
                 "status": r.status.value,
-                "score": _num(r.score),
-                "max_score": _num(r.max_score),
+                "score": points.number(r.score),
+                "max_score": points.number(r.max_score),
                 "bonus": r.bonus,
                 "message": r.message(lang),
                 "hint": "" if r.passed else r.hint(lang),
@@ -47,5 +44,9 @@ def to_dict(report: Report, lang: str) -> dict:
     }
 
 
-def render(report: Report, lang: str) -> str:
-    return json.dumps(to_dict(report, lang), indent=2, ensure_ascii=False) + "\n"
+def render(report: Report, lang: str, key: Optional[bytes] = None) -> str:
+    """The JSON report; with `key`, signed by a last field over the canonical form of the rest."""
+    data = to_dict(report, lang)
+    if key is not None:
+        data[signing.FIELD] = signing.json_signature(data, key)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
+from .. import points
 from ..model import Report, Status
-from .json_report import _num
 
 MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
          Status.ERROR: ("!", "magenta"), Status.SKIPPED: ("-", "yellow")}
@@ -33,10 +33,10 @@ def render(report: Report, lang: str, color: bool) -> str:
             section = r.section
             out += ["", style(r.section_title(lang), bold=True, underline=True)]
         mark, colour = MARKS[r.status]
-        points = f"{_num(r.score)}/{_num(r.max_score)}"
+        earned = f"{points.number(r.score)}/{points.number(r.max_score)}"
         if r.bonus:
-            points += f" {w['bonus']}"
-        out.append(f"  {style(mark, fg=colour, bold=True)} [{points}] {r.title(lang)}")
+            earned += f" {w['bonus']}"
+        out.append(f"  {style(mark, fg=colour, bold=True)} [{earned}] {r.title(lang)}")
         if r.passed:
             continue
         out.append(f"      {r.message(lang)}")
@@ -47,11 +47,11 @@ def render(report: Report, lang: str, color: bool) -> str:
     out.append("")
     if report.fault is not None:
         out.append(style(f"{w['fault']} {report.fault(lang)}", fg="magenta"))
-    total = f"{w['total']}: {_num(report.score)}/{_num(report.max_score)} ({report.percent}%)"
+    total = f"{w['total']}: {points.number(report.score)}/{points.number(report.max_score)} ({report.percent}%)"
     bonus = sum(r.score for r in report.results if r.bonus)
     if bonus:
         # Bonus points can make up for a missed check: say so, or 25/25 beside a ✗ looks wrong.
-        total += w["with_bonus"].format(n=_num(bonus))
+        total += w["with_bonus"].format(n=points.number(bonus))
     out.append(style(total, bold=True))
     if report.fault is None:
         out.append(w["done"] if report.complete else w["left"].format(lab=report.lab))

@@ -1,0 +1,205 @@
+"""The gradebook: a class's records merged into one row per student, the CSV, the summary line
+and the exit code of `grade collect`.
+
+A JSON and a JUnit report in the same folder (or archive) with the same student, lab and points
+are the two reports of one grading run and count once. Several runs for one student and lab are
+merged into one row: the newest by default, or the best score. Reports of another lab than the
+collected one are skipped with the reason; the rest still collect.
+"""
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import IO, Iterable, Optional
+
+from ..points import text as fmt
+from .read import Record, Skip, Skipped, discover, read
+
+KEEP = ("newest", "best")
+
+
+class UsageError(Exception):
+    """The collection as a whole cannot be made (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A check as a gradebook column."""
+
+    id: str
+    title: str
+    max_score: float
+    bonus: bool
+
+
+@dataclass(frozen=True)
+class PassRate:
+    check: Column
+    passed: int  # students who passed it
+    students: int
+
+    @property
+    def rate(self) -> float:
+        return self.passed / self.students if self.students else 0.0
+
+
+@dataclass
+class Row:
+    student: str
+    lab: str
+    kept: Record
+    runs: int  # grading runs found for this student and lab (1 = nothing merged)
+    reports: int  # report files behind them
+
+
+@dataclass
+class Gradebook:
+    lab: Optional[str]
+    title: str
+    keep: str
+    verified: bool
+    rows: list[Row] = field(default_factory=list)
+    checks: list[Column] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files: int = 0
+    reports: int = 0
+
+    @property
+    def merged(self) -> int:
+        """Grading runs not kept because the same student had another run of the lab."""
+        return sum(r.runs - 1 for r in self.rows)
+
+    def exit_code(self) -> int:
+        """0 when every report was collected, 1 when some were skipped."""
+        return 1 if self.skipped else 0
+
+    def pass_rates(self) -> list[PassRate]:
+        """Every check's pass rate among the students, most missed first."""
+        out = []
+        for col in self.checks:
+            got = [c for r in self.rows for c in r.kept.checks if c.id == col.id]
+            out.append(PassRate(col, sum(1 for c in got if c.passed), len(self.rows)))
+        order = {col.id: i for i, col in enumerate(self.checks)}
+        return sorted(out, key=lambda p: (p.rate, order[p.check.id]))
+
+
+def _read_all(paths: Iterable[str], key: Optional[bytes], book: Gradebook) -> list[Record]:
+    records: list[Record] = []
+    for src in discover(paths):
+        book.files += 1
+        if isinstance(src, Skipped):
+            book.skipped.append(src)
+            continue
+        try:
+            found = read(src, key)
+        except Skip as e:
+            book.skipped.append(Skipped(src.path, str(e)))
+            continue
+        except OSError as e:
+            book.skipped.append(Skipped(src.path, f"unreadable: {e.strerror or e}"))
+            continue
+        book.reports += 1
+        records += found
+    if book.files == 0:
+        raise UsageError("no reports found (grade reads *.json, *.xml and *.zip files)")
+    return records
+
+
+def _choose_lab(records: list[Record]) -> Optional[str]:
+    """The lab of most reports; a tie is a usage error."""
+    labs = Counter(r.lab for r in records)
+    if not labs:
+        return None
+    (top, n), *_rest = labs.most_common()
+    tied = [name for name, count in labs.items() if count == n]
+    if len(tied) > 1:
+        counts = ", ".join(f"{name} ({count})" for name, count in sorted(labs.items()))
+        raise UsageError(f"the reports are of several labs in equal numbers: {counts}; choose one with --lab")
+    return top
+
+
+def _row(student: str, lab: str, records: list[Record], keep: str) -> Row:
+    runs: dict[tuple[object, ...], Record] = {}
+    for r in records:
+        k = r.run_key()
+        # One run's JSON and JUnit: the JSON report holds the time of grading.
+        if k not in runs or (runs[k].kind != "json" and r.kind == "json"):
+            runs[k] = r
+    candidates = list(runs.values())
+    if keep == "best":
+        kept = max(candidates, key=lambda r: (r.score, r.time or 0.0, r.path))
+    else:
+        kept = max(candidates, key=lambda r: (r.time or 0.0, r.score, r.path))
+    return Row(student, lab, kept, len(candidates), len(records))
+
+
+def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest",
+            key: Optional[bytes] = None) -> Gradebook:
+    """The gradebook of every report under `paths`. With `key`, only reports whose signature it
+    verifies are collected."""
+    if keep not in KEEP:
+        raise UsageError(f"--keep must be one of {', '.join(KEEP)}")
+    book = Gradebook(lab=lab, title=lab or "", keep=keep, verified=key is not None)
+    records = _read_all(paths, key, book)
+    if lab is None:
+        lab = _choose_lab(records)
+    book.lab = lab
+    by_student: dict[str, list[Record]] = {}
+    for r in records:
+        if r.lab != lab:
+            book.skipped.append(Skipped(r.path, f"from another lab: {r.lab}, not {lab}"))
+        else:
+            by_student.setdefault(r.student, []).append(r)
+    book.rows = [_row(student, lab or "", by_student[student], keep) for student in sorted(by_student)]
+
+    seen: dict[str, Column] = {}
+    for row in sorted(book.rows, key=lambda r: -len(r.kept.checks)):
+        for c in row.kept.checks:
+            seen.setdefault(c.id, Column(c.id, c.title, c.max_score, c.bonus))
+    # Rubric order: the order of the fullest report, others' extra checks after.
+    book.checks = list(seen.values())
+    titled = [r.kept for r in book.rows if r.kept.kind == "json"]
+    book.title = titled[0].title if titled else (lab or "")
+    return book
+
+
+# -------------------------------------------------------------------------------------- output
+
+def _cell(text: str) -> str:
+    """Spreadsheet-safe text: a leading =, +, -, @ would be read as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def iso(t: Optional[float]) -> str:
+    if t is None:
+        return ""
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+
+
+def csv_header(book: Gradebook) -> list[str]:
+    return (["student", "lab"] + [_cell(c.id) for c in book.checks]
+            + ["score", "max_score", "percent", "status", "report_time", "time_from", "runs", "report"])
+
+
+def write_csv(book: Gradebook, out: IO[str]) -> None:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(csv_header(book))
+    for row in book.rows:
+        points = {c.id: c.score for c in row.kept.checks}
+        w.writerow([_cell(row.student), _cell(row.lab)]
+                   + [fmt(points[c.id]) if c.id in points else "" for c in book.checks]
+                   + [fmt(row.kept.score), fmt(row.kept.max_score), f"{row.kept.percent:.1f}",
+                      row.kept.status, iso(row.kept.time), row.kept.time_from, row.runs, _cell(row.kept.path)])
+
+
+def summary(book: Gradebook) -> str:
+    runs = sum(r.runs for r in book.rows)
+    merged = (f"{book.merged} older run{'s' if book.merged != 1 else ''} merged (kept newest)" if book.keep == "newest"
+              else f"{book.merged} lower-scoring run{'s' if book.merged != 1 else ''} merged (kept best)")
+    verified = ", signatures verified" if book.verified else ""
+    skipped = f"{len(book.skipped)} skipped" if book.skipped else "none skipped"
+    return (f"collected {book.reports} report{'s' if book.reports != 1 else ''} of {book.lab or '-'}: "
+            f"{len(book.rows)} student{'s' if len(book.rows) != 1 else ''}, {runs} grading "
+            f"run{'s' if runs != 1 else ''}; {merged}{verified}; {skipped}")
