@@ -83,11 +83,14 @@ def no_publishing(attrs: dict) -> tuple[Text, Text] | None:
 
 
 def bridge_fix(attrs: dict, port: str, host_port: str) -> Text:
-    """What to type on an engine with no default bridge: a network of one's own, then --publish."""
+    """What to type on an engine with no default bridge: a network of one's own, then --publish
+    on 127.0.0.1 (that engine has no iptables rules; the address keeps the port off the network).
+    The network is named `ch02` as in chapter 2's README, the chapter that publishes a port."""
     name = name_of(attrs)
     image = (attrs.get("Config") or {}).get("Image") or "IMAGE"
     number = port.split("/")[0] + ("" if port.endswith("/tcp") else "/" + port.split("/")[1])
-    run = f"docker container run --detach --network ch02 --publish 127.0.0.1:{host_port}:{number} {image}"
+    publish = f"127.0.0.1:{host_port}:{number}" if host_port else f"127.0.0.1::{number}"
+    run = f"docker container run --detach --network ch02 --publish {publish} {image}"
     return Text(
         "On this engine, publish through a network of your own: `docker network create ch02` (once), "
         f"remove the old container with `docker container rm -f {name}`, then `{run}`.",
@@ -156,9 +159,9 @@ class ContainerPort(Check):
             if why is None:
                 continue
             name, (ip, host_port) = name_of(attrs), asked
-            binding = f"{ip + ':' if ip else ''}{host_port}:{want_port}"
+            binding = ":".join(filter(None, (ip, host_port, want_port)))  # 8088:80/tcp, or 80/tcp
             reason, fix = why
-            fix = fix or bridge_fix(attrs, want_port, str(p.get("host_port") or host_port))
+            fix = fix or bridge_fix(attrs, want_port, str(p.get("host_port") or host_port or ""))
             return Outcome(False, Text(
                 f"{name} asked for {binding} (HostConfig.PortBindings), but nothing is published: {reason.en}",
                 f"{name} 컨테이너는 HostConfig.PortBindings에서 {binding} 공개를 요청했지만 실제로 공개된 "
