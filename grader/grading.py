@@ -38,7 +38,7 @@ def _result(spec: CheckSpec, status: Status, outcome: Outcome, seconds: float = 
     score = spec.points if status is Status.PASSED else 0.0
     return Result(id=spec.id, section=spec.section, section_title=spec.section_title, title=spec.title,
                   status=status, score=score, max_score=spec.points, bonus=spec.bonus,
-                  message=outcome.message, hint=spec.hint, evidence=outcome.evidence, seconds=seconds)
+                  message=outcome.message, hint=outcome.hint or spec.hint, evidence=outcome.evidence, seconds=seconds)
 
 
 def run_check(spec: CheckSpec, engine: Engine) -> Result:

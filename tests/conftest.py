@@ -35,14 +35,35 @@ def private_state(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def docker_host():
+def mirror():
+    """A loopback registry (scripts/registry) that our own engine uses as its Docker Hub mirror, as
+    the book's `docker image pull` needs; None on a given engine (GRADE_TEST_DOCKER_HOST)."""
+    if os.environ.get("GRADE_TEST_DOCKER_HOST"):
+        yield None
+        return
+    registry_dir = tempfile.mkdtemp(prefix="grade-test-registry-")
+    env = {**os.environ, "GRADE_REGISTRY_DIR": registry_dir}
+    try:
+        url = _sh(str(ROOT / "scripts" / "registry"), "start", env=env).stdout.strip()
+    except subprocess.CalledProcessError as e:
+        pytest.exit(f"could not start the loopback registry (run scripts/setup):\n{e.stdout}{e.stderr}",
+                    returncode=3)
+    try:
+        yield url
+    finally:
+        _sh(str(ROOT / "scripts" / "registry"), "stop", env=env, check=False)
+        shutil.rmtree(registry_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def docker_host(mirror):
     """GRADE_TEST_DOCKER_HOST if given (e.g. a dind service), else a private engine of our own."""
     given = os.environ.get("GRADE_TEST_DOCKER_HOST")
     if given:
         yield given
         return
     engine_dir = tempfile.mkdtemp(prefix="grade-test-engine-")
-    env = {**os.environ, "GRADE_ENGINE_DIR": engine_dir}
+    env = {**os.environ, "GRADE_ENGINE_DIR": engine_dir, "GRADE_ENGINE_MIRROR": mirror}
     try:
         _sh(str(ROOT / "scripts" / "engine"), "start", env=env)
     except subprocess.CalledProcessError as e:
@@ -57,8 +78,10 @@ def docker_host():
 
 
 @pytest.fixture(scope="session")
-def standins(docker_host):
+def standins(docker_host, mirror):
     env = {**os.environ, "DOCKER_HOST": docker_host, "DOCKER": DOCKER}
+    if mirror:  # built, pushed to the mirror and pulled back: they carry digests like Docker Hub's
+        env["GRADE_ENGINE_MIRROR"] = mirror
     result = _sh(str(ROOT / "scripts" / "standins"), env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return docker_host

@@ -3,9 +3,16 @@
 The container is found as the `container` kind finds it (exact name, or the image it was created
 from, optionally in a state). A running container's bindings are what the engine actually bound;
 a stopped one has none, so its configured bindings are read instead.
+
+A container can ask for a binding (HostConfig.PortBindings) that the engine never makes: its
+network mode is `none`, `host` or another container's, or it runs on the default bridge of an
+engine started without one (`dockerd --bridge none`, as the project's private engine is). Then
+`--publish 8088:80` is accepted and silently does nothing, so the check says why and what to type
+on that engine instead of repeating the command that did not work.
 """
 from __future__ import annotations
 
+from ..model import Outcome
 from ..text import Text
 from .base import Check, failed, passed, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
@@ -43,6 +50,53 @@ def describe_bindings(attrs: dict) -> str:
              for ip, hp in binds]
     how = "" if running else " (configured; not running)"
     return f"{name_of(attrs)}: " + (", ".join(pairs) if pairs else "publishes no port") + how
+
+
+def requested(attrs: dict, port: str, host_port) -> tuple[str, str] | None:
+    """The (host ip, host port) the container asked for on `port` in HostConfig.PortBindings."""
+    asked = ((attrs.get("HostConfig") or {}).get("PortBindings") or {}).get(port) or ()
+    for b in asked:
+        ip, hp = (b or {}).get("HostIp") or "", (b or {}).get("HostPort") or ""
+        if host_port is None or hp == str(host_port):
+            return ip, hp
+    return None
+
+
+def no_publishing(attrs: dict) -> tuple[Text, Text] | None:
+    """Why this container's network cannot publish a port (the reason, and what to type), or None."""
+    mode = (attrs.get("HostConfig") or {}).get("NetworkMode") or "default"
+    running = bool((attrs.get("State") or {}).get("Running"))
+    networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
+    if mode in ("none", "host") or mode.startswith("container:"):
+        return (Text(f"its network mode is {mode} (--network {mode}), which publishes no port",
+                     f"네트워크 모드(--network {mode}) 때문에 포트가 공개되지 않습니다"),
+                Text(f"Run it again without `--network {mode}`.", f"`--network {mode}` 없이 다시 실행하세요."))
+    # Only a running container's default network is known for sure: a bridge with no id is one
+    # the engine does not have.
+    if running and mode in ("default", "bridge") and not (networks.get("bridge") or {}).get("NetworkID"):
+        return (Text("this engine has no default bridge network (its dockerd runs with --bridge none), so a "
+                     "container started without --network has no network and nothing is published",
+                     "이 엔진에는 기본 브리지 네트워크가 없어서(dockerd가 --bridge none으로 실행 중), "
+                     "--network 없이 시작한 컨테이너는 네트워크가 없고 아무 포트도 공개되지 않습니다"),
+                None)
+    return None
+
+
+def bridge_fix(attrs: dict, port: str, host_port: str) -> Text:
+    """What to type on an engine with no default bridge: a network of one's own, then --publish
+    on 127.0.0.1 (that engine has no iptables rules; the address keeps the port off the network).
+    The network is named `ch02` as in chapter 2's README, the chapter that publishes a port."""
+    name = name_of(attrs)
+    image = (attrs.get("Config") or {}).get("Image") or "IMAGE"
+    number = port.split("/")[0] + ("" if port.endswith("/tcp") else "/" + port.split("/")[1])
+    publish = f"127.0.0.1:{host_port}:{number}" if host_port else f"127.0.0.1::{number}"
+    run = f"docker container run --detach --network ch02 --publish {publish} {image}"
+    return Text(
+        "On this engine, publish through a network of your own: `docker network create ch02` (once), "
+        f"remove the old container with `docker container rm -f {name}`, then `{run}`.",
+        "이 엔진에서는 직접 만든 네트워크로 공개해야 합니다. `docker network create ch02`로 네트워크를 "
+        f"한 번 만들고, 이전 컨테이너를 `docker container rm -f {name}` 명령으로 지운 다음 "
+        f"이 명령을 실행하세요: `{run}`")
 
 
 def ip_matches(want: str | None, actual: str) -> bool:
@@ -98,6 +152,20 @@ class ContainerPort(Check):
                     name = name_of(attrs)
                     return passed(f"{name} publishes {want.en}", f"{name}이(가) {want.ko} 공개합니다",
                                   *evidence[:10])
+        for attrs in found:
+            # Said even when the host port asked for is not the one wanted: no port can work there.
+            asked = requested(attrs, want_port, p.get("host_port")) or requested(attrs, want_port, None)
+            why = no_publishing(attrs) if asked and ip_matches(p.get("host_ip"), asked[0]) else None
+            if why is None:
+                continue
+            name, (ip, host_port) = name_of(attrs), asked
+            binding = ":".join(filter(None, (ip, host_port, want_port)))  # 8088:80/tcp, or 80/tcp
+            reason, fix = why
+            fix = fix or bridge_fix(attrs, want_port, str(p.get("host_port") or host_port or ""))
+            return Outcome(False, Text(
+                f"{name} asked for {binding} (HostConfig.PortBindings), but nothing is published: {reason.en}",
+                f"{name} 컨테이너는 HostConfig.PortBindings에서 {binding} 공개를 요청했지만 실제로 공개된 "
+                f"포트가 없습니다. {reason.ko}"), tuple(evidence[:10]), fix)
         if len(found) == 1:
             name = name_of(found[0])
             return failed(f"{name} does not publish {want.en}", f"{name}이(가) {want.ko} 공개하지 않습니다",

@@ -1,0 +1,122 @@
+"""The project's engine behaves like a student's Docker: the book's `docker image pull` is served
+offline by a loopback registry that the engine uses as its Docker Hub mirror, a name the mirror
+lacks fails on loopback, and a `--publish` that this engine cannot honour is explained by
+`grade ch02` with what to type there instead."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import DOCKER, _sh
+from test_ch02_scenarios import port8088  # noqa: F401 (a fixture: host port 8088, taken in turn)
+
+WEB_PING = "diamol/ch03-web-ping"
+
+
+@pytest.fixture
+def mirrored(student, mirror):
+    if not mirror:
+        pytest.skip("a given engine (GRADE_TEST_DOCKER_HOST) has no loopback mirror of ours")
+    return mirror
+
+
+def daemon_log(student) -> str:
+    """scripts/engine keeps dockerd's log beside its data root."""
+    root = student.docker("info", "--format", "{{.DockerRootDir}}").strip()
+    return (Path(root).parent / "dockerd.log").read_text(errors="replace")
+
+
+def inspect(student, ref: str) -> dict:
+    return json.loads(student.docker("image", "inspect", ref))[0]
+
+
+def test_the_books_first_pull_is_served_by_the_mirror_with_a_digest(student, mirrored):
+    before = inspect(student, WEB_PING)
+    # Another name holds the image while its own is gone, so the stand-in's build history stays.
+    student.docker("image", "tag", WEB_PING, "grade-test-held")
+    try:
+        student.docker("image", "rm", WEB_PING)
+        out = student.docker("image", "pull", WEB_PING)
+    finally:
+        subprocess.run([DOCKER, "image", "tag", "grade-test-held", WEB_PING], env=student.env(),
+                       capture_output=True)
+        student.docker("image", "rm", "grade-test-held")
+    assert f"Pulling from {WEB_PING}" in out and f"Downloaded newer image for {WEB_PING}:latest" in out
+    after = inspect(student, WEB_PING)
+    assert after["Id"] == before["Id"]
+    digests = [d for d in after["RepoDigests"] if d.startswith(WEB_PING + "@sha256:")]
+    assert digests, after["RepoDigests"]
+    assert "Digest: " + digests[0].split("@")[1] in out  # the digest the pull printed
+    assert f"Trying to pull {WEB_PING} from {mirrored}/" in daemon_log(student)
+
+
+def test_a_name_the_mirror_lacks_fails_on_loopback(student, mirrored):
+    result = subprocess.run([DOCKER, "image", "pull", "diamol/no-such-image"], env=student.env(),
+                            text=True, capture_output=True, timeout=60)
+    assert result.returncode != 0
+    # The daemon asked the mirror, then its Docker Hub fallback hit the closed loopback proxy.
+    assert "127.0.0.1:9" in result.stderr and "connection refused" in result.stderr, result.stderr
+    log = daemon_log(student)
+    assert f"Trying to pull diamol/no-such-image from {mirrored}/" in log
+    assert "lookup registry-1.docker.io" not in log
+
+
+def test_the_registry_listens_on_loopback_only(mirrored):
+    port = mirrored.rsplit(":", 1)[1]
+    listening = _sh("ss", "-Hltn", f"sport = :{port}").stdout.split()
+    assert f"127.0.0.1:{port}" in listening, listening
+    assert f"0.0.0.0:{port}" not in listening and f"*:{port}" not in listening
+
+
+# ---- chapter 2's --publish on an engine with no default bridge -------------------------------------
+
+@pytest.fixture
+def no_bridge(student):
+    if "bridge" in student.docker("network", "ls", "--format", "{{.Name}}").split():
+        pytest.skip("this engine has a default bridge, so --publish 8088:80 works as the book says")
+
+
+def test_publish_on_an_engine_without_bridge_is_explained(student, grade, no_bridge):
+    # Exactly as the book says; on this engine nothing is bound, so port 8088 stays free.
+    cid = student.docker("container", "run", "--detach", "--publish", "8088:80",
+                         "diamol/ch02-hello-diamol-web").strip()
+    name = student.docker("container", "inspect", "--format", "{{.Name}}", cid).strip().lstrip("/")
+    graded = grade("ch02")
+    port = graded.check("web-port")
+    assert port["status"] == "failed"
+    assert port["message"].startswith(f"{name} asked for 8088:80/tcp (HostConfig.PortBindings), but "
+                                      "nothing is published: this engine has no default bridge network")
+    fix = ("docker container run --detach --network ch02 --publish 127.0.0.1:8088:80 "
+           "diamol/ch02-hello-diamol-web")
+    assert "`docker network create ch02`" in port["hint"] and fix in port["hint"]
+    assert f"docker container rm -f {name}" in port["hint"]
+    assert port["hint"] in graded.out
+    korean = grade("ch02", "--lang", "ko").check("web-port")
+    assert "기본 브리지 네트워크가 없어서" in korean["message"] and fix in korean["hint"]
+
+
+@pytest.mark.usefixtures("port8088")
+def test_the_suggested_commands_publish_the_page(student, grade, no_bridge):
+    """What the hint says, typed on this engine, earns the check and serves the page."""
+    student.docker("network", "create", "ch02")
+    try:
+        student.docker("container", "run", "--detach", "--network", "ch02", "--publish",
+                       "127.0.0.1:8088:80", "diamol/ch02-hello-diamol-web")
+        graded = grade("ch02")
+        assert graded.status("web-port") == "passed", graded.check("web-port")["message"]
+    finally:
+        ids = student.docker("container", "ls", "--all", "--quiet", "--filter", "network=ch02").split()
+        if ids:
+            student.docker("container", "rm", "--force", *ids, check=False)
+        student.docker("network", "rm", "ch02", check=False)
+
+
+def test_network_none_is_explained(student, grade):
+    student.docker("container", "run", "--detach", "--network", "none", "--publish", "8088:80",
+                   "diamol/ch02-hello-diamol-web")
+    port = grade("ch02").check("web-port")
+    assert "its network mode is none (--network none), which publishes no port" in port["message"]
+    assert port["hint"] == "Run it again without `--network none`."
+
