@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from . import refs
+from . import match, refs
 from .journal import Journal
 from .text import Text
 
@@ -446,7 +446,6 @@ class Engine:
         if command:
             kwargs["command"] = command
         cid = self._create_probe(image, **kwargs)
-        pattern = re.compile(expect, re.M) if expect else None
         chunks: list[bytes] = []
         done = threading.Event()
         matched = threading.Event()
@@ -455,7 +454,7 @@ class Engine:
             try:
                 for chunk in self.api.logs(cid, stream=True, follow=True, stdout=True, stderr=True):
                     chunks.append(chunk)
-                    if pattern and pattern.search(b"".join(chunks).decode("utf-8", "replace")):
+                    if expect and match.search(expect, b"".join(chunks).decode("utf-8", "replace"), True):
                         matched.set()
                         break
                     if sum(map(len, chunks)) > 64_000:
@@ -478,7 +477,7 @@ class Engine:
                 tail = self.call(self.api.logs, cid, stdout=True, stderr=True, tail=LOG_TAIL)
                 if tail:
                     chunks[:] = [tail]
-                    if pattern and pattern.search(tail.decode("utf-8", "replace")):
+                    if expect and match.search(expect, tail.decode("utf-8", "replace"), True):
                         matched.set()
         finally:
             self._remove_probe(cid)

@@ -2,17 +2,54 @@
 and turn engine failures into `error` results instead of lost points."""
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from .checks import KINDS, Fail
 from .engine import Engine, EngineError
+from .match import PatternTimeout
 from .model import Outcome, Report, Result, Status
 from .rubric import CheckSpec, Rubric
 from .text import Text
 
 WORKERS = 6
+
+
+class _Workers:
+    """A fixed set of daemon threads running checks. Unlike ThreadPoolExecutor (whose threads the
+    interpreter joins at exit), a worker stuck in I/O can never keep the process alive past the
+    deadline: Python threads cannot be killed, so they are simply not waited for."""
+
+    def __init__(self, n: int):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        for i in range(n):
+            threading.Thread(target=self._work, name=f"grade-worker-{i}", daemon=True).start()
+
+    def _work(self):
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, fn, args = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+                future.set_exception(e)
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        self._jobs.put((future, fn, args))
+        return future
+
+    def stop(self, n: int = WORKERS):
+        """Idle workers end; busy ones end when their check does, or with the process."""
+        for _ in range(n):
+            self._jobs.put(None)
 
 
 def levels(checks: list[CheckSpec]) -> list[list[CheckSpec]]:
@@ -47,6 +84,8 @@ def run_check(spec: CheckSpec, engine: Engine) -> Result:
         outcome = KINDS[spec.kind](spec.params).run(engine)
     except Fail as f:
         outcome = f.outcome
+    except PatternTimeout as e:  # the rubric's fault, not the student's: no points lost
+        return _result(spec, Status.ERROR, Outcome(False, e.message), time.monotonic() - start)
     status = Status.PASSED if outcome.passed else Status.FAILED
     return _result(spec, status, outcome, time.monotonic() - start)
 
@@ -64,7 +103,7 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
             "Docker Desktop to Linux containers and grade again.",
             f"이 실습은 리눅스 엔진이 필요합니다. 지금 엔진은 {engine.info['os']} 컨테이너를 실행합니다. "
             "Docker Desktop을 리눅스 컨테이너로 전환한 뒤 다시 채점하세요.")
-    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    pool = _Workers(WORKERS)
     try:
         for group in levels(rubric.checks):
             runnable = []
@@ -92,10 +131,10 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
                 except FutureTimeout:
                     if report.fault is None:
                         report.fault = Text(
-                            f"grading took longer than --timeout {budget:g} s: the Docker Engine is too "
-                            "slow or stuck; what was graded is kept",
-                            f"채점이 --timeout {budget:g}초를 넘었습니다. Docker 엔진이 너무 느리거나 멈춰 "
-                            "있습니다. 채점한 결과까지는 남깁니다")
+                            f"grading took longer than --timeout {budget:g} s: the Docker Engine (or a "
+                            "server a check asked) is too slow or stuck; what was graded is kept",
+                            f"채점이 --timeout {budget:g}초를 넘었습니다. Docker 엔진(또는 검사가 요청한 "
+                            "서버)이 너무 느리거나 멈춰 있습니다. 채점한 결과까지는 남깁니다")
                         engine.cleanup()  # ends the probes still running
                     results[spec.id] = _result(spec, Status.ERROR, Outcome(False, report.fault))
                 except EngineError as e:
@@ -104,9 +143,9 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
     except BaseException:
         # Ctrl-C or SIGTERM: remove the probes first, which also ends the workers waiting on them.
         engine.cleanup()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.stop()
         raise
-    pool.shutdown()
+    pool.stop()
     report.results = [results[c.id] for c in rubric.checks]
     report.seconds = time.monotonic() - start
     return report

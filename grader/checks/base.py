@@ -1,10 +1,9 @@
 """What every check kind shares: the registry, the base class and small helpers."""
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
-from .. import refs
+from .. import match, refs
 from ..model import Outcome
 from ..text import Text
 
@@ -69,9 +68,8 @@ def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text
     for key in keys:
         value = params.get(key) if isinstance(params, dict) else None
         if isinstance(value, str):
-            try:
-                re.compile(value)
-            except re.error as e:
+            e = match.compile_error(value)
+            if e:
                 out.append((at + (key,), Text(f"the regular expression does not compile: {e}",
                                               f"정규 표현식이 올바르지 않습니다: {e}")))
     return out

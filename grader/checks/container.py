@@ -49,16 +49,14 @@ class Container(Check):
             out.append(((), Text("give `name`, `image` or both", "`name`이나 `image` 중 하나 이상을 적으세요")))
         logs = params.get("logs")
         if isinstance(logs, str):
-            try:
-                re.compile(VAR.sub("x", logs))
-            except re.error as e:
+            e = match.compile_error(VAR.sub("x", logs))
+            if e:
                 out.append((("logs",), Text(f"the regular expression does not compile: {e}",
                                             f"정규 표현식이 올바르지 않습니다: {e}")))
         for key, spec in (params.get("env") or {}).items():
             for rx in match.regexes(spec):
-                try:
-                    re.compile(rx)
-                except re.error as e:
+                e = match.compile_error(rx)
+                if e:
                     out.append((("env", key, "matches"), Text(
                         f"the regular expression does not compile: {e}",
                         f"정규 표현식이 올바르지 않습니다: {e}")))
@@ -163,7 +161,7 @@ class Container(Check):
             logs = engine.logs(attrs["Id"])
             lines = logs.strip().splitlines()
             seen.append(f"log: {lines[0][:160] if lines else '(empty)'}")
-            if pattern is None or not re.search(pattern, logs, re.M):
+            if pattern is None or not match.search(pattern, logs, multiline=True):
                 shown = VAR.sub(lambda m: env.get(m.group(1)) or "(unset)", p["logs"])
                 return False, Text(f"{name}'s logs do not show /{shown}/",
                                    f"{name}의 로그에 /{shown}/가 없습니다"), "; ".join(seen)

@@ -5,8 +5,7 @@ is removed as soon as the output matches, the process exits or the time is up.
 """
 from __future__ import annotations
 
-import re
-
+from .. import match
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
 
@@ -68,7 +67,7 @@ class Run(Check):
         result = engine.probe(image["Id"], env=p.get("env"), command=self._command(),
                               expect=stop_at, timeout=p.get("timeout", 10))
         matched = result.matched or ("expect" in p and stop_at is None
-                                     and re.search(p["expect"], result.output, re.M) is not None)
+                                     and match.search(p["expect"], result.output, multiline=True))
         lines = result.output.strip().splitlines()
         evidence = [f"ran: {self._how()}"] + [f"output: {line[:200]}" for line in lines[:8]]
         if not lines:
