@@ -26,6 +26,8 @@ DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at
 LOG_TAIL = 200
 LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
 FILE_CAP = 1_000_000
+PROBE_NANO_CPUS = 500_000_000  # 0.5 CPU
+PROBE_TMPFS = "rw,nosuid,nodev,size=16m"
 
 
 class EngineError(Exception):
@@ -356,8 +358,12 @@ class Engine:
         return {PROBE_LABEL: "1", RUN_LABEL: self.run_id, STARTED_LABEL: str(int(time.time()))}
 
     def _create_probe(self, image: str, **kwargs) -> str:
+        # Bounded like a guest: half a CPU (a busy loop must not take the student's machine), and
+        # nothing written to the engine's storage: the image's files are read-only, and /tmp is a
+        # small tmpfs in memory (counted in the 256 MB) for programs that need scratch space.
         host_config = self.api.create_host_config(
             network_mode="none", mem_limit="256m", memswap_limit="256m", pids_limit=128,
+            nano_cpus=PROBE_NANO_CPUS, read_only=True, tmpfs={"/tmp": PROBE_TMPFS},
             cap_drop=["ALL"], security_opt=["no-new-privileges"], auto_remove=False)
         created = self.call(self.api.create_container, image, labels=self._labels(),
                             host_config=host_config, network_disabled=True, **kwargs)
