@@ -204,7 +204,7 @@ def _read(path: Path) -> str:
         raise cannot(e) from None
     if len(raw) > MAX_BYTES:
         raise RubricError([Problem(file, 0, "", Text(
-            f"the file is larger than {MAX_BYTES} bytes, the most a rubric may be",
+            f"the file is larger than {MAX_BYTES} bytes; a rubric may be at most {MAX_BYTES}",
             f"파일이 {MAX_BYTES}바이트보다 큽니다. 루브릭은 최대 {MAX_BYTES}바이트까지 허용됩니다"))])
     try:
         text = raw.decode("utf-8")
