@@ -287,6 +287,19 @@ class Engine:
             return sorted(set(out))
         return self._memoised(("tags", repository), compute)
 
+    def tags_by_image(self, repository: str) -> dict[str, list[str]]:
+        """The tags of one repository grouped by image id, from one listing: thousands of tags
+        of a few images cost a few history reads, not one inspect per tag."""
+        def compute():
+            repo = refs.repository(repository)
+            out: dict[str, set] = {}
+            for img in self.call(self.api.images, name=repo, missing=[]) or []:
+                for tag in img.get("RepoTags") or ():
+                    if refs.repository(tag) == repo:
+                        out.setdefault(img["Id"], set()).add(refs.familiar(refs.normalize(tag)))
+            return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=lambda kv: min(kv[1]))}
+        return self._memoised(("tags-by-image", repository), compute)
+
     def history(self, image_id: str) -> list[dict]:
         """Newest entry first, as the engine gives it."""
         return self._memoised(("history", image_id),
