@@ -316,25 +316,33 @@ class Engine:
             return attrs
         return self._memoised(("container", name), compute)
 
-    def containers_from(self, *image_ids: str) -> list[dict]:
+    def containers_from(self, *image_ids: str) -> Containers:
         """Containers created from exactly these images, in one listing (the engine's filter also
-        matches children; each listing costs a pass over every container on the engine)."""
+        matches children; each listing costs a pass over every container on the engine). Each is
+        inspected only when a check gets to it: a check that stops at the first container passing
+        does not inspect the thousands after it. Those that ran come first (newest first), listed
+        on their own: an engine lists a few started containers quickly, while listing thousands
+        of never-started ones costs it most of a second; they are listed only if needed."""
         wanted = set(image_ids)
+
+        def listing(**filters):
+            def ids():
+                listed = self.call(self.api.containers, all=True,
+                                   filters={"ancestor": sorted(wanted), **filters}, missing=[]) or []
+                return [c["Id"] for c in listed
+                        if c.get("ImageID") in wanted and not self._is_probe(c.get("Labels"))]
+            return ids
 
         def compute():
             if not wanted:
-                return []
-            listed = self.call(self.api.containers, all=True, filters={"ancestor": sorted(wanted)},
-                               missing=[]) or []
-            out = []
-            for c in listed:
-                if c.get("ImageID") not in wanted or self._is_probe(c.get("Labels")):
-                    continue
-                attrs = self.call(self.api.inspect_container, c["Id"])
-                if attrs is not None:
-                    out.append(attrs)
-            return out
+                return Containers(self, [])
+            # Statuses every engine (Docker, Podman) knows; the full listing then adds the rest.
+            return Containers(self, [listing(status=["running", "exited", "paused"]), listing()])
         return self._memoised(("from", tuple(sorted(wanted))), compute)
+
+    def inspect_container(self, container_id: str) -> dict | None:
+        return self._memoised(("inspect", container_id),
+                              lambda: self.call(self.api.inspect_container, container_id))
 
     def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
         """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
@@ -555,6 +563,36 @@ class Engine:
                     if t and not t.startswith("<none>")}
             return sorted(tags)
         return self._memoised(("all-tags",), compute)
+
+
+class Containers:
+    """Containers' inspect data from listings made in turn, each listing made and each container
+    inspected only when iteration gets there (see containers_from). A container in two listings
+    comes once; one removed between its listing and its inspection is skipped."""
+
+    def __init__(self, engine: Engine, listings: list):
+        self._engine = engine
+        self._listings = list(listings)
+        self._ids: list[str] = []
+        self._lock = threading.Lock()
+
+    def _id(self, i: int) -> str | None:
+        with self._lock:
+            while len(self._ids) <= i and self._listings:
+                seen = set(self._ids)
+                self._ids += [cid for cid in self._listings.pop(0)() if cid not in seen]
+            return self._ids[i] if i < len(self._ids) else None
+
+    def __iter__(self):
+        i = 0
+        while (cid := self._id(i)) is not None:
+            attrs = self._engine.inspect_container(cid)
+            if attrs is not None:
+                yield attrs
+            i += 1
+
+    def __bool__(self) -> bool:
+        return self._id(0) is not None
 
 
 class _StreamReader:

@@ -11,7 +11,7 @@ import re
 from .. import match
 from ..model import Outcome
 from ..text import Text
-from .base import IMAGE_REF, REGEX, Check, failed, passed, register
+from .base import IMAGE_REF, REGEX, Check, capped, failed, passed, register
 
 STATES = ["created", "running", "paused", "restarting", "removing", "exited", "dead"]
 FLAGS = (("tty", "Tty", "--tty"), ("interactive", "OpenStdin", "--interactive"))  # key, Config field, option
@@ -106,7 +106,8 @@ class Container(Check):
         p = self.params
         wanted_ids = set(self._image_ids(engine))
         candidates = self._candidates(engine, wanted_ids)
-        if not candidates:
+        # Inspected lazily (engine.containers_from): one removed meanwhile is skipped.
+        if not candidates or not any(True for _ in candidates):
             if "name" in p:
                 return failed(f"no container named {p['name']}", f"이름이 {p['name']}인 컨테이너가 없습니다")
             imgs = ", ".join(self._images())
@@ -120,11 +121,11 @@ class Container(Check):
                               f"컨테이너 {_name(attrs)}이(가) 기대와 같습니다", seen)
             reasons.append(why)
         first = reasons[0]
-        if len(candidates) == 1:
+        if len(reasons) == 1:
             return failed(first.en, first.ko, *evidence)
-        return failed(f"none of {len(candidates)} containers is as expected; e.g. {first.en}",
-                      f"컨테이너 {len(candidates)}개 중 기대와 같은 것이 없습니다. 예: {first.ko}",
-                      *evidence[:10])
+        return failed(f"none of {len(reasons)} containers is as expected; e.g. {first.en}",
+                      f"컨테이너 {len(reasons)}개 중 기대와 같은 것이 없습니다. 예: {first.ko}",
+                      *capped(evidence, 10))
 
     def _judge(self, engine, attrs, wanted_ids) -> tuple[bool, Text, str]:
         p = self.params

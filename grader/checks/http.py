@@ -47,7 +47,7 @@ def get(url: str, timeout: float, cap: int) -> tuple[int | None, bytes, bool, st
                 pass
 
     def late(what: str) -> str:
-        return f"{what} within {timeout:g} s"
+        return f"timed out: {what} within {timeout:g} s"
 
     timer = threading.Timer(timeout, expire)
     timer.daemon = True
