@@ -102,3 +102,19 @@ def test_terminal_caps_evidence_with_how_many_more(report):
     report.results[1] = result("b", Status.FAILED, 0, 3, evidence=tuple(f"tag: v{i}" for i in range(2000)))
     out = terminal.render(report, "en", color=False)
     assert "tag: v3" in out and "tag: v4" not in out and "... 1996 more" in out
+
+
+def test_terminal_counts_a_list_the_check_capped_already(report):
+    lines = tuple(f"tag: v{i}" for i in range(19)) + ("... 1981 more",)
+    report.results[1] = result("b", Status.FAILED, 0, 3, evidence=lines)
+    out = terminal.render(report, "en", color=False)
+    assert "tag: v3" in out and "tag: v4" not in out and "... 1996 more" in out
+
+
+def test_terminal_says_when_checks_could_not_be_graded_without_an_engine_fault(report):
+    assert report.fault is None and any(r.status is Status.ERROR for r in report.results)
+    out = terminal.render(report, "en", color=False)
+    assert "could not be graded" in out and "Fix the ✗ lines" in out  # "bad" failed too
+    report.results = [r for r in report.results if r.status in (Status.PASSED, Status.ERROR)]
+    out = terminal.render(report, "en", color=False)
+    assert "could not be graded" in out and "Fix the ✗ lines" not in out and "Well done" not in out

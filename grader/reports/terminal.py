@@ -13,13 +13,16 @@ MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
 WORDS = {
     "en": {"total": "Total", "bonus": "bonus", "hint": "Try", "with_bonus": ", including {n} bonus", "done":
            "Every check passed. Well done!", "left": "Fix the ✗ lines above, then run `grade {lab}` again.",
-           "fault": "The engine failed while grading; these results are incomplete:", "more": "more"},
+           "fault": "The engine failed while grading; these results are incomplete:", "more": "more",
+           "errors": "Checks marked ! could not be graded (not your fault); tell your instructor."},
     "ko": {"total": "합계", "bonus": "보너스", "hint": "해 볼 것", "with_bonus": ", 보너스 {n}점 포함",
            "done": "모든 검사를 통과했습니다. 잘하셨어요!",
            "left": "위의 ✗ 항목을 고친 다음 `grade {lab}`을(를) 다시 실행하세요.",
-           "fault": "채점 중에 엔진 오류가 났습니다. 결과가 완전하지 않습니다:", "more": "개 더 있음"},
+           "fault": "채점 중에 엔진 오류가 났습니다. 결과가 완전하지 않습니다:", "more": "개 더 있음",
+           "errors": "! 표시된 검사는 채점하지 못했습니다(학생 잘못이 아닙니다). 강사에게 알려 주세요."},
 }
 EVIDENCE_LINES = 4
+_MORE = re.compile(r"^\.\.\. (\d+) more$")
 
 # Control characters: C0 (newline, carriage return, ESC, ...), DEL, C1, and the Unicode line and
 # paragraph separators. Text from the engine (names, env values, logs) is the student's: printed
@@ -56,10 +59,13 @@ def render(report: Report, lang: str, color: bool) -> str:
         if r.passed:
             continue
         out.append(f"      {visible(r.message(lang))}")
-        for line in r.evidence[:EVIDENCE_LINES]:
+        evidence, more = list(r.evidence), 0
+        if evidence and (m := _MORE.match(evidence[-1])):  # the check capped its list already
+            evidence, more = evidence[:-1], int(m.group(1))
+        for line in evidence[:EVIDENCE_LINES]:
             out.append(style(f"      · {visible(line)}", dim=True))
-        if len(r.evidence) > EVIDENCE_LINES:
-            more = len(r.evidence) - EVIDENCE_LINES
+        more += max(0, len(evidence) - EVIDENCE_LINES)
+        if more:
             out.append(style(f"      · ... {more} {w['more']}", dim=True))
         if r.status is Status.FAILED:  # a blocked check's advice is its blocker's hint
             out.append(f"      {style(w['hint'] + ':', fg='cyan', bold=True)} {visible(r.hint(lang))}")
@@ -73,5 +79,10 @@ def render(report: Report, lang: str, color: bool) -> str:
         total += w["with_bonus"].format(n=_num(bonus))
     out.append(style(total, bold=True))
     if report.fault is None:
-        out.append(w["done"] if report.complete else w["left"].format(lab=report.lab))
+        if report.errored:  # a check stopped by its rubric (a pattern too slow): not the student's
+            out.append(w["errors"])
+        if report.complete and not report.errored:
+            out.append(w["done"])
+        elif any(not r.passed and r.status is not Status.ERROR for r in report.results if not r.bonus):
+            out.append(w["left"].format(lab=report.lab))
     return "\n".join(out) + "\n"
