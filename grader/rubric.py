@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 import stat
@@ -310,6 +311,12 @@ def _rebase(err):
     return err
 
 
+def _default_kinds() -> dict:
+    from .checks import KINDS
+
+    return KINDS
+
+
 def _validate(data, doc: _Doc, kinds: dict) -> None:
     from jsonschema import Draft202012Validator  # heavy: only when a rubric is loaded
 
@@ -416,22 +423,52 @@ def _cycles(specs, where, doc) -> None:
             visit(s.id, [s.id])
 
 
+# Validating against the JSON Schema needs jsonschema, whose import alone takes a third of a
+# grading run. The same bytes checked by the same code validate the same, so a rubric that
+# validated once is remembered by a hash of its text and of the grader's code files (their
+# sizes and times), and not validated again until either changes.
+def _validated_marker(text: str) -> Path | None:
+    from . import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{text}".encode("utf-8", "surrogatepass"))
+    here = Path(__file__).resolve().parent
+    try:
+        for source in sorted([*here.glob("*.py"), *here.glob("checks/*.py")]):
+            st = source.stat()
+            digest.update(f"\0{source.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    except OSError:
+        return None
+    home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(home) / "grade" / "valid-rubrics" / digest.hexdigest()
+
+
 def load(path, kinds: dict | None = None) -> Rubric:
     """Read and validate a rubric; raise RubricError listing every problem found."""
+    marker = None
     if kinds is None:
         from .checks import KINDS as kinds
     path = Path(path)
     doc = _Doc(str(path))
-    data = _compose(_read(path), doc)
+    text = _read(path)
+    data = _compose(text, doc)
     if data is None:
         raise RubricError([Problem(doc.file, 1, "", Text(
             "the rubric is empty", "루브릭이 비어 있습니다"))])
-    _validate(data, doc, kinds)
+    if kinds is _default_kinds():
+        marker = _validated_marker(text)
+    if marker is None or not marker.is_file():
+        _validate(data, doc, kinds)
     if doc.problems:
         raise RubricError(sorted(doc.problems, key=lambda p: p.line))
     specs = _semantics(data, doc)
     if doc.problems:
         raise RubricError(sorted(doc.problems, key=lambda p: p.line))
+    if marker is not None and not marker.is_file():
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # a read-only home: validate every time
     sections = [Section(s["id"], Text(**s["title"])) for s in data["sections"]]
     return Rubric(lab=data["lab"], title=Text(**data["title"]), sections=sections, checks=specs,
                   path=str(path), version=data["version"])

@@ -259,3 +259,13 @@ def test_grading_a_broken_rubric_exits_2_before_touching_the_engine(tmp_path):
 def test_an_unknown_lab_suggests_the_nearest(tmp_path):
     result = subprocess.run(["grade", "ch3"], capture_output=True, text=True)
     assert result.returncode == 2 and "ch03" in result.stderr and "grade list" in result.stderr
+
+
+def test_a_rubric_validated_once_is_still_checked_again_when_it_changes(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD)
+    assert load(path).lab == load(path).lab == "demo"  # the second load skips the schema
+    path.write_text(GOOD.replace("points: 2", "points: two"))
+    with pytest.raises(RubricError) as e:
+        load(path)
+    assert any("expected number" in p.message.en for p in e.value.problems)
