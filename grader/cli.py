@@ -108,7 +108,11 @@ def _check_report_path(path: str, option: str, lang: str) -> None:
 def _write(path: str, content: str, lang: str) -> bool:
     """Write one report; on failure name the file on stderr and say so (False)."""
     try:
-        with open(path, "w", encoding="utf-8") as out:
+        # O_NONBLOCK: a named pipe nobody reads fails at once (ENXIO) instead of blocking forever;
+        # once open, writes block as usual.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o666)
+        os.set_blocking(fd, True)
+        with open(fd, "w", encoding="utf-8") as out:
             out.write(content)
         return True
     except OSError as e:
