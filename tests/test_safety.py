@@ -383,3 +383,14 @@ def test_lab_names_are_ids_not_paths(student, tmp_path):
                                 text=True, timeout=60)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert "is not a lab name" in result.stderr and "--rubric FILE" in result.stderr
+
+
+def test_long_lists_of_tags_are_capped_with_how_many_more(student, tmp_path, grade):
+    for i in range(30):
+        student.docker("image", "tag", "diamol/base", f"many-tags:t{i:02d}")
+    path = rubric(tmp_path, check("missing", "image", image="many-tags:nope"))
+    graded = grade("--rubric", str(path))
+    found = graded.check("missing")
+    assert found["message"].endswith("many-tags:t09, ... 20 more")
+    assert len(found["evidence"]) == 20 and found["evidence"][-1] == "... 11 more"
+    assert "      · ... 26 more" in graded.out  # the terminal shows 4 of the 30
