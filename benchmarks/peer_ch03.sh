@@ -27,9 +27,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Same limits grade puts on its probes: no network, no capabilities, capped memory and pids.
-PROBE_OPTS=(--network none --memory 256m --memory-swap 256m --pids-limit 128 --cap-drop ALL
-  --security-opt no-new-privileges --label "$MARK=1")
+# Same limits grade puts on its probes: no network, no capabilities, capped memory, pids and CPU,
+# a read-only root with a small /tmp.
+PROBE_OPTS=(--network none --memory 256m --memory-swap 256m --pids-limit 128 --cpus 0.5 --cap-drop ALL
+  --security-opt no-new-privileges --read-only --tmpfs /tmp:rw,nosuid,nodev,size=16m --label "$MARK=1")
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 

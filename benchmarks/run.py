@@ -8,8 +8,10 @@ images (scripts/standins), produces the solved state with labs/ch03/solution.sh,
   1. `grade ch03` and the peer, alternately, N runs each after one warm-up each; both must
      report the same score on every run, or the benchmark stops;
   2. grading time as the engine also holds 1,000 then 5,000 unrelated created containers and
-     500 then 2,000 extra image tags, each run paired with one on a second, control engine that
-     holds only the solved state (so machine drift cancels out of the growth figure);
+     500 then 2,000 extra image tags, then also 2,000 more tags of the graded repository
+     (web-ping:fill-N) and 2,000 candidate containers (created from diamol/ch03-web-ping, never
+     started), each run paired with one on a second, control engine that holds only the solved
+     state (so machine drift cancels out of the growth figure);
   3. `grade --help` / `grade list` start-up time and the peak RSS of a grading run.
 Progress goes to stderr, the results table to stdout; nothing is written into the repository.
 The engines are always stopped and their directory removed, also on Ctrl-C or an error.
@@ -42,9 +44,14 @@ DOCKER_CLI = "/usr/bin/docker"
 FILLER_LABEL = "org.grade.bench.filler"
 FILLER_IMAGE = "diamol/base"
 TAG_TARGETS = ["diamol/base", "diamol/node", "diamol/ch03-lab", "diamol/ch03-web-ping"]
-STAGES = [(0, 0), (1000, 500), (5000, 2000)]  # (extra containers, extra tags), cumulative
+# (extra containers, extra tags, tags of the graded repository, containers of the graded image),
+# cumulative. The last two are what grading reads: web-ping's tags (image_history `repository:`)
+# and candidates for the `container` check of diamol/ch03-web-ping.
+STAGES = [(0, 0, 0, 0), (1000, 500, 0, 0), (5000, 2000, 0, 0), (5000, 2000, 2000, 2000)]
+GRADED_REPOSITORY = "web-ping"
+GRADED_IMAGE = "diamol/ch03-web-ping"
 
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.4
 TARGET_GROWTH = 1.2
 TARGET_HELP_MS = 150
 TARGET_RSS_MB = 80
@@ -191,8 +198,10 @@ def peak_rss_mb(cmd: list[str], env: dict, runs: int = 3) -> float:
 
 # ---- engine filling -------------------------------------------------------------------------------
 
-def fill(host: str, containers: int, tags: int, have: tuple[int, int]) -> float:
-    """Add created (never started) containers from diamol/base and extra tags, up to the totals."""
+def fill(host: str, stage: tuple[int, int, int, int], have: tuple[int, int, int, int]) -> float:
+    """Add created (never started) containers from diamol/base and extra tags, then tags of the
+    graded repository and never-started containers of the graded image, up to the totals."""
+    containers, tags, graded_tags, graded_containers = stage
     import docker
 
     api = docker.APIClient(base_url=host, version="auto", timeout=120, max_pool_size=32)
@@ -208,16 +217,25 @@ def fill(host: str, containers: int, tags: int, have: tuple[int, int]) -> float:
         target = TAG_TARGETS[i % len(TAG_TARGETS)]
         api.tag(target, f"bench-filler/app-{i:05d}", "v1")
 
+    def graded_tag(i):  # spread over the 4 stand-ins, so web-ping's tags name several images
+        api.tag(TAG_TARGETS[i % len(TAG_TARGETS)], GRADED_REPOSITORY, f"fill-{i:05d}")
+
+    def candidate(i):
+        api.create_container(GRADED_IMAGE, labels={FILLER_LABEL: f"graded-{i}"}, host_config=host_config,
+                             network_disabled=True)
+
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(create, range(have[0], containers)))
         list(pool.map(tag, range(have[1], tags)))
+        list(pool.map(graded_tag, range(have[2], graded_tags)))
+        list(pool.map(candidate, range(have[3], graded_containers)))
     got_c = len(api.containers(all=True, filters={"label": FILLER_LABEL}, quiet=True))
     got_t = sum(1 for img in api.images() for t in img.get("RepoTags") or ()
-                if t.startswith("bench-filler/"))
+                if t.startswith(("bench-filler/", f"{GRADED_REPOSITORY}:fill-")))
     api.close()
-    if (got_c, got_t) != (containers, tags):
+    if (got_c, got_t) != (containers + graded_containers, tags + graded_tags):
         raise Abort(f"filling the engine gave {got_c} containers / {got_t} tags, "
-                    f"wanted {containers} / {tags}")
+                    f"wanted {containers + graded_containers} / {tags + graded_tags}")
     return time.perf_counter() - start
 
 
@@ -321,18 +339,19 @@ def main() -> int:
         scale = []
         if not args.no_scale:
             _, control = solved_engine("control")
-            have = (0, 0)
-            for containers, tags in STAGES:
-                if (containers, tags) != have:
-                    log(f"filling the engine to {containers} extra containers, {tags} extra tags")
-                    log(f"  filled in {fill(host, containers, tags, have):.1f} s")
-                    have = (containers, tags)
-                log(f"timing at {containers} containers / {tags} tags against the control engine: "
+            have = (0, 0, 0, 0)
+            for stage in STAGES:
+                if stage != have:
+                    log(f"filling the engine to {stage[0]} extra containers, {stage[1]} extra tags, "
+                        f"{stage[2]} {GRADED_REPOSITORY} tags, {stage[3]} {GRADED_IMAGE} containers")
+                    log(f"  filled in {fill(host, stage, have):.1f} s")
+                    have = stage
+                log(f"timing at {stage} against the control engine: "
                     f"1 warm-up + {args.scale_runs} runs each")
                 t = bench.rounds([("grade", "grade", env), ("grade-control", "grade", control),
                                   ("peer", "peer", env), ("peer-control", "peer", control)],
                                  args.scale_runs)
-                scale.append((containers, tags, t))
+                scale.append((stage, t))
             rss["largest"] = peak_rss_mb(bench.cmds["grade"], env)
         code_after, fingerprint_after = code_state()
 
@@ -363,22 +382,28 @@ def main() -> int:
             out.append(f"2. Grading time against engine size, {args.scale_runs} runs each after 1 warm-up; "
                        "each round also runs on a control engine")
             out.append("   that holds only the solved state, so growth = filled / control, run for run")
-            out.append(f"   {'extra containers / tags':24} {'grade med':>9} {'min':>6} {'max':>6} "
+            out.append(f"   {'containers / tags':24} {'grade med':>9} {'min':>6} {'max':>6} "
                        f"{'control':>8} {'growth':>7} {'per-rnd':>7}   {'peer med':>8} {'control':>8} "
                        f"{'growth':>7}")
-            for containers, tags, t in scale:
+            for (containers, tags, graded_tags, graded_containers), t in scale:
                 sg, cg, sp, cp = t["grade"], t["grade-control"], t["peer"], t["peer-control"]
                 per_round = med([a / b for a, b in zip(sg, cg)])
-                out.append(f"   {f'{containers:,} / {tags:,}':24} {med(sg):9.3f} {min(sg):6.3f} {max(sg):6.3f} "
+                size = f"{containers:,} / {tags:,}" + (f" +{graded_containers:,}g/{graded_tags:,}g"
+                                                       if graded_tags or graded_containers else "")
+                out.append(f"   {size:24} {med(sg):9.3f} {min(sg):6.3f} {max(sg):6.3f} "
                            f"{med(cg):8.3f} {med(sg) / med(cg):6.2f}x {per_round:6.2f}x   "
                            f"{med(sp):8.3f} {med(cp):8.3f} {med(sp) / med(cp):6.2f}x")
-            t = scale[-1][2]
-            growth = med([a / b for a, b in zip(t["grade"], t["grade-control"])])
-            out.append(f"   grade growth at {STAGES[-1][0]:,} containers + {STAGES[-1][1]:,} tags (median "
-                       f"per-round ratio): {growth:.2f}x; target <= {TARGET_GROWTH}: "
-                       f"{verdict(growth <= TARGET_GROWTH)}")
+            for (containers, tags, graded_tags, graded_containers), t in scale[-2:]:
+                growth = med([a / b for a, b in zip(t["grade"], t["grade-control"])])
+                extra = (f" + {graded_tags:,} {GRADED_REPOSITORY} tags + {graded_containers:,} "
+                         f"{GRADED_IMAGE} containers" if graded_tags or graded_containers else "")
+                out.append(f"   grade growth at {containers:,} containers + {tags:,} tags{extra} (median "
+                           f"per-round ratio): {growth:.2f}x; target <= {TARGET_GROWTH}: "
+                           f"{verdict(growth <= TARGET_GROWTH)}")
             out.append(f"   (filler: containers created from {FILLER_IMAGE}, never started; tags "
-                       "bench-filler/app-N:v1 spread over the 4 stand-in images)")
+                       "bench-filler/app-N:v1 spread over the 4 stand-in images; g: of the graded "
+                       f"repository, {GRADED_REPOSITORY}:fill-N over the same 4 images, and containers "
+                       f"created from {GRADED_IMAGE}, never started)")
             out.append("-" * W)
         out.append(f"3. Start-up and memory, {args.runs} runs each after 1 warm-up")
         out.append(f"   {'':36} {'min':>7} {'median':>7} {'max':>7}  (milliseconds)")

@@ -16,6 +16,7 @@ from . import __version__
 from .text import Text, detect_lang
 
 EXIT_OK, EXIT_POINTS_MISSING, EXIT_USAGE, EXIT_ENGINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_REPORT_UNWRITTEN = 4  # graded and shown, but a report file could not be written (3 still wins)
 
 
 class DefaultGroup(click.Group):
@@ -50,6 +51,12 @@ def _load(lab: str | None, rubric_file: str | None, lang: str):
     if rubric_file:
         path = Path(rubric_file)
     elif lab:
+        if not labs.is_id(lab):
+            _say(Text(f"'{lab}' is not a lab name: lab names are like ch03 (lower-case letters, digits "
+                      "and '-'). To use a rubric file, give it with --rubric FILE.",
+                      f"'{lab}'은(는) 실습 이름이 아닙니다. 실습 이름은 ch03처럼 영소문자, 숫자, '-'로만 "
+                      "이루어집니다. 루브릭 파일을 쓰려면 --rubric FILE로 주세요."), lang)
+            sys.exit(EXIT_USAGE)
         path = labs.find(lab)
         if path is None:
             near = labs.nearest(lab)
@@ -81,13 +88,37 @@ def _default_student() -> str:
         return "unknown"
 
 
-def _write(path: str, content: str, lang: str) -> None:
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(content, encoding="utf-8")
-    except OSError as e:
-        _say(Text(f"Could not write {path}: {e.strerror}", f"{path}에 쓸 수 없습니다: {e.strerror}"), lang)
+def _check_report_path(path: str, option: str, lang: str) -> None:
+    """Before grading, refuse a report path that cannot be a file: no grading time is wasted, and
+    a folder is never created behind the user's back (a typo would hide the report there)."""
+    target = Path(path)
+    if target.is_dir():
+        _say(Text(f"{option} {path}: that is a directory; give a file name, e.g. {path.rstrip('/')}/report",
+                  f"{option} {path}: 디렉터리입니다. 파일 이름을 주세요. 예: {path.rstrip('/')}/report"), lang)
         sys.exit(EXIT_USAGE)
+    parent = target.parent
+    if not parent.is_dir():
+        _say(Text(f"{option} {path}: the folder {parent} does not exist (or is not a folder); create it "
+                  "first, e.g. `mkdir -p " + str(parent) + "`",
+                  f"{option} {path}: 폴더 {parent}이(가) 없습니다(또는 폴더가 아닙니다). 먼저 만드세요. "
+                  "예: `mkdir -p " + str(parent) + "`"), lang)
+        sys.exit(EXIT_USAGE)
+
+
+def _write(path: str, content: str, lang: str) -> bool:
+    """Write one report; on failure name the file on stderr and say so (False)."""
+    try:
+        # O_NONBLOCK: a named pipe nobody reads fails at once (ENXIO) instead of blocking forever;
+        # once open, writes block as usual.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o666)
+        os.set_blocking(fd, True)
+        with open(fd, "w", encoding="utf-8") as out:
+            out.write(content)
+        return True
+    except OSError as e:
+        _say(Text(f"Could not write the report {path}: {e.strerror or e}",
+                  f"보고서 {path}을(를) 쓸 수 없습니다: {e.strerror or e}"), lang)
+        return False
 
 
 def _on_sigterm(signum, frame):
@@ -111,7 +142,8 @@ def main():
       grade ch03 --help          grading options: reports, student id, engine address
 
     Exit codes: 0 all points earned, 1 points missing, 2 usage or rubric error,
-    3 the Docker Engine could not be reached or failed.
+    3 the Docker Engine could not be reached, failed or grading hit --timeout,
+    4 graded (the result is printed) but a --json/--junit file could not be written.
     """
 
 
@@ -135,6 +167,9 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
     """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine."""
     lang = _lang(lang)
     rubric = _load(lab, rubric_file, lang)
+    for path, option in ((json_path, "--json"), (junit_path, "--junit")):
+        if path:
+            _check_report_path(path, option, lang)
     from .engine import EngineUnavailable, connect
     from .grading import grade, unreachable_report
     from .reports import json_report, junit, terminal
@@ -159,13 +194,16 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
                   "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
         sys.exit(EXIT_INTERRUPTED)
     from .signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
-    if json_path:
-        _write(json_path, json_report.render(report, lang, key_from_env()), lang)
-    if junit_path:
-        _write(junit_path, junit.render(report, lang, key_from_env()), lang)
+    # The grade is shown first: a report file that cannot be written must not lose it.
     if engine is not None:
         click.echo(terminal.render(report, lang, color=sys.stdout.isatty()), nl=False)
-    sys.exit(report.exit_code())
+    written = True
+    if json_path:
+        written &= _write(json_path, json_report.render(report, lang, key_from_env()), lang)
+    if junit_path:
+        written &= _write(junit_path, junit.render(report, lang, key_from_env()), lang)
+    code = report.exit_code()
+    sys.exit(EXIT_REPORT_UNWRITTEN if not written and code != EXIT_ENGINE else code)
 
 
 @main.command("list")
@@ -268,8 +306,11 @@ def rubric_draft(images, containers, files, lab, host, call_timeout, lang):
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @LANG_OPTION
 def rubric_check(files, lang):
-    """Validate rubric FILES without an engine (exit 0 valid, 2 problems)."""
-    from .rubric import RubricError, load
+    """Validate rubric FILES without an engine (exit 0 valid, 2 problems).
+
+    Valid rubrics may still get warnings on stderr, e.g. for a regex that can backtrack
+    catastrophically; they do not change the exit code."""
+    from .rubric import RubricError, load, warnings
 
     lang = _lang(lang)
     status = EXIT_OK
@@ -277,6 +318,8 @@ def rubric_check(files, lang):
         try:
             rubric = load(f)
             click.echo(f"{f}: ok ({rubric.lab}, {len(rubric.checks)} checks, {rubric.max_score:g} pts)")
+            for warning in warnings(rubric):
+                click.echo(warning.render(lang), err=True)
         except RubricError as e:
             click.echo(e.render(lang), err=True)
             status = EXIT_USAGE

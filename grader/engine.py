@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from . import refs
+from . import match, refs
 from .journal import Journal
 from .text import Text
 
@@ -27,6 +27,8 @@ LOG_TAIL = 200
 LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
 FILE_CAP = 1_000_000
 PROBE_OUTPUT = 64_000  # bytes of a probe's output read at most
+PROBE_NANO_CPUS = 500_000_000  # 0.5 CPU
+PROBE_TMPFS = "rw,nosuid,nodev,size=16m"
 
 
 class EngineError(Exception):
@@ -311,6 +313,19 @@ class Engine:
             return sorted(set(out))
         return self._memoised(("tags", repository), compute)
 
+    def tags_by_image(self, repository: str) -> dict[str, list[str]]:
+        """The tags of one repository grouped by image id, from one listing: thousands of tags
+        of a few images cost a few history reads, not one inspect per tag."""
+        def compute():
+            repo = refs.repository(repository)
+            out: dict[str, set] = {}
+            for img in self.call(self.api.images, name=repo, missing=[]) or []:
+                for tag in img.get("RepoTags") or ():
+                    if refs.repository(tag) == repo:
+                        out.setdefault(img["Id"], set()).add(refs.familiar(refs.normalize(tag)))
+            return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=lambda kv: min(kv[1]))}
+        return self._memoised(("tags-by-image", repository), compute)
+
     def history(self, image_id: str) -> list[dict]:
         """Newest entry first, as the engine gives it."""
         return self._memoised(("history", image_id),
@@ -327,25 +342,33 @@ class Engine:
             return attrs
         return self._memoised(("container", name), compute)
 
-    def containers_from(self, *image_ids: str) -> list[dict]:
+    def containers_from(self, *image_ids: str) -> Containers:
         """Containers created from exactly these images, in one listing (the engine's filter also
-        matches children; each listing costs a pass over every container on the engine)."""
+        matches children; each listing costs a pass over every container on the engine). Each is
+        inspected only when a check gets to it: a check that stops at the first container passing
+        does not inspect the thousands after it. Those that ran come first (newest first), listed
+        on their own: an engine lists a few started containers quickly, while listing thousands
+        of never-started ones costs it most of a second; they are listed only if needed."""
         wanted = set(image_ids)
+
+        def listing(**filters):
+            def ids():
+                listed = self.call(self.api.containers, all=True,
+                                   filters={"ancestor": sorted(wanted), **filters}, missing=[]) or []
+                return [c["Id"] for c in listed
+                        if c.get("ImageID") in wanted and not self._is_probe(c.get("Labels"))]
+            return ids
 
         def compute():
             if not wanted:
-                return []
-            listed = self.call(self.api.containers, all=True, filters={"ancestor": sorted(wanted)},
-                               missing=[]) or []
-            out = []
-            for c in listed:
-                if c.get("ImageID") not in wanted or self._is_probe(c.get("Labels")):
-                    continue
-                attrs = self.call(self.api.inspect_container, c["Id"])
-                if attrs is not None:
-                    out.append(attrs)
-            return out
+                return Containers(self, [])
+            # Statuses every engine (Docker, Podman) knows; the full listing then adds the rest.
+            return Containers(self, [listing(status=["running", "exited", "paused"]), listing()])
         return self._memoised(("from", tuple(sorted(wanted))), compute)
+
+    def inspect_container(self, container_id: str) -> dict | None:
+        return self._memoised(("inspect", container_id),
+                              lambda: self.call(self.api.inspect_container, container_id))
 
     def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
         """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
@@ -384,8 +407,12 @@ class Engine:
         return {PROBE_LABEL: "1", RUN_LABEL: self.run_id, STARTED_LABEL: str(int(time.time()))}
 
     def _create_probe(self, image: str, **kwargs) -> str:
+        # Bounded like a guest: half a CPU (a busy loop must not take the student's machine), and
+        # nothing written to the engine's storage: the image's files are read-only, and /tmp is a
+        # small tmpfs in memory (counted in the 256 MB) for programs that need scratch space.
         host_config = self.api.create_host_config(
             network_mode="none", mem_limit="256m", memswap_limit="256m", pids_limit=128,
+            nano_cpus=PROBE_NANO_CPUS, read_only=True, tmpfs={"/tmp": PROBE_TMPFS},
             cap_drop=["ALL"], security_opt=["no-new-privileges"], auto_remove=False)
         created = self.call(self.api.create_container, image, labels=self._labels(),
                             host_config=host_config, network_disabled=True, **kwargs)
@@ -478,7 +505,6 @@ class Engine:
         if command:
             kwargs["command"] = command
         cid = self._create_probe(image, **kwargs)
-        pattern = re.compile(expect, re.M) if expect else None
         chunks: list[bytes] = []
         done = threading.Event()
         matched = threading.Event()
@@ -488,7 +514,7 @@ class Engine:
             try:
                 for chunk in self.api.logs(cid, stream=True, follow=True, stdout=True, stderr=True):
                     chunks.append(chunk)
-                    if pattern and pattern.search(b"".join(chunks).decode("utf-8", "replace")):
+                    if expect and match.search(expect, b"".join(chunks).decode("utf-8", "replace"), True):
                         matched.set()
                         break
                     if sum(map(len, chunks)) > PROBE_OUTPUT:
@@ -514,7 +540,7 @@ class Engine:
                 tail = self.call(self.api.logs, cid, stdout=True, stderr=True, tail=LOG_TAIL)
                 if tail:
                     chunks[:] = [tail]
-                    if pattern and pattern.search(tail.decode("utf-8", "replace")):
+                    if expect and match.search(expect, tail.decode("utf-8", "replace"), True):
                         matched.set()
         finally:
             self._remove_probe(cid)
@@ -574,6 +600,36 @@ class Engine:
                     if t and not t.startswith("<none>")}
             return sorted(tags)
         return self._memoised(("all-tags",), compute)
+
+
+class Containers:
+    """Containers' inspect data from listings made in turn, each listing made and each container
+    inspected only when iteration gets there (see containers_from). A container in two listings
+    comes once; one removed between its listing and its inspection is skipped."""
+
+    def __init__(self, engine: Engine, listings: list):
+        self._engine = engine
+        self._listings = list(listings)
+        self._ids: list[str] = []
+        self._lock = threading.Lock()
+
+    def _id(self, i: int) -> str | None:
+        with self._lock:
+            while len(self._ids) <= i and self._listings:
+                seen = set(self._ids)
+                self._ids += [cid for cid in self._listings.pop(0)() if cid not in seen]
+            return self._ids[i] if i < len(self._ids) else None
+
+    def __iter__(self):
+        i = 0
+        while (cid := self._id(i)) is not None:
+            attrs = self._engine.inspect_container(cid)
+            if attrs is not None:
+                yield attrs
+            i += 1
+
+    def __bool__(self) -> bool:
+        return self._id(0) is not None
 
 
 class _StreamReader:

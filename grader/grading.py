@@ -2,17 +2,53 @@
 and turn engine failures into `error` results instead of lost points."""
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 
 from .checks import KINDS, Fail
 from .engine import Engine, EngineError, ObjectError
+from .match import PatternTimeout
 from .model import Outcome, Report, Result, Status
 from .rubric import CheckSpec, Rubric
 from .text import Text
 
 WORKERS = 6
+
+
+class _Workers:
+    """A fixed set of daemon threads running checks. Unlike ThreadPoolExecutor (whose threads the
+    interpreter joins at exit), a worker stuck in I/O can never keep the process alive past the
+    deadline: Python threads cannot be killed, so they are simply not waited for."""
+
+    def __init__(self, n: int):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        for i in range(n):
+            threading.Thread(target=self._work, name=f"grade-worker-{i}", daemon=True).start()
+
+    def _work(self):
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, fn, args = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+                future.set_exception(e)
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        self._jobs.put((future, fn, args))
+        return future
+
+    def stop(self, n: int = WORKERS):
+        """Idle workers end; busy ones end when their check does, or with the process."""
+        for _ in range(n):
+            self._jobs.put(None)
 
 
 def levels(checks: list[CheckSpec]) -> list[list[CheckSpec]]:
@@ -49,13 +85,24 @@ def run_check(spec: CheckSpec, engine: Engine) -> Result:
         outcome = f.outcome
     except ObjectError as e:  # about one student object: that check's evidence, not an engine fault
         outcome = Outcome(False, e.message)
+    except PatternTimeout as e:  # the rubric's fault, not the student's: no points lost
+        return _result(spec, Status.ERROR, Outcome(False, e.message), time.monotonic() - start)
     status = Status.PASSED if outcome.passed else Status.FAILED
     return _result(spec, status, outcome, time.monotonic() - start)
 
 
+# Kinds that run or create probe containers take most of a grading run: they start first, so
+# the quick inspections fill the other workers meanwhile instead of delaying them.
+SLOW_KINDS = ("all", "run", "image_file", "container_file", "http")
+
+
 def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = None) -> Report:
     """Grade every check; with a `budget` (seconds), checks still running when it is spent are
-    errors (the engine is too slow: not the student's fault) and their probes are removed."""
+    errors (the engine is too slow: not the student's fault) and their probes are removed.
+
+    A check starts as soon as the checks it needs have passed (not when a whole level is done),
+    slow kinds first. The calling thread keeps the clock: workers are daemon threads, so one
+    stuck in I/O is left behind, never waited for."""
     report = Report(lab=rubric.lab, title=rubric.title, student=student, engine=dict(engine.info))
     start = time.monotonic()
     deadline = start + budget if budget else None
@@ -66,49 +113,66 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
             "Docker Desktop to Linux containers and grade again.",
             f"이 실습은 리눅스 엔진이 필요합니다. 지금 엔진은 {engine.info['os']} 컨테이너를 실행합니다. "
             "Docker Desktop을 리눅스 컨테이너로 전환한 뒤 다시 채점하세요.")
-    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    order = {c.id: i for i, c in enumerate(rubric.checks)}
+    waiting = sorted(rubric.checks, key=lambda c: (c.kind not in SLOW_KINDS, order[c.id]))
+    running: dict[Future, CheckSpec] = {}
+    pool = _Workers(WORKERS)
     try:
-        for group in levels(rubric.checks):
-            runnable = []
-            for spec in group:
-                blockers = [n for n in spec.needs if not results[n].passed]
-                if report.fault is not None:
+        while waiting or running:
+            if report.fault is None:
+                for spec in list(waiting):
+                    if any(n not in results for n in spec.needs):
+                        continue  # a check it needs is still running
+                    waiting.remove(spec)
+                    blockers = [n for n in spec.needs if not results[n].passed]
+                    if blockers:
+                        # Students know checks by their titles; the id is what reports and rubrics use.
+                        en = ", ".join(f'"{rubric.by_id[n].title.en}" ({n})' for n in blockers)
+                        ko = ", ".join(f'"{rubric.by_id[n].title.ko}" ({n})' for n in blockers)
+                        results[spec.id] = _result(spec, Status.SKIPPED, Outcome(False, Text(
+                            f"not checked: it needs {en} to pass first",
+                            f"검사하지 않음: 먼저 {ko} 항목을 통과해야 합니다")))
+                    else:
+                        running[pool.submit(run_check, spec, engine)] = spec
+                if not running:
+                    continue  # only skips this pass: they may unblock more checks (needs has no cycles)
+            if report.fault is not None:
+                for future, spec in running.items():  # out of time or engine lost: do not wait
+                    if future.done() and future.exception() is None:
+                        results[spec.id] = future.result()
+                    else:
+                        results[spec.id] = _result(spec, Status.ERROR, Outcome(False, report.fault))
+                for spec in waiting:
                     results[spec.id] = _result(spec, Status.ERROR, Outcome(False, Text(
                         "not graded: " + report.fault.en, "채점하지 못함: " + report.fault.ko)))
-                elif blockers:
-                    # Students know checks by their titles; the id is what reports and rubrics use.
-                    en = ", ".join(f'"{rubric.by_id[n].title.en}" ({n})' for n in blockers)
-                    ko = ", ".join(f'"{rubric.by_id[n].title.ko}" ({n})' for n in blockers)
-                    results[spec.id] = _result(spec, Status.SKIPPED, Outcome(False, Text(
-                        f"not checked: it needs {en} to pass first",
-                        f"검사하지 않음: 먼저 {ko} 항목을 통과해야 합니다")))
-                else:
-                    runnable.append(spec)
-            futures = {spec.id: pool.submit(run_check, spec, engine) for spec in runnable}
-            for spec in runnable:
+                running.clear()
+                waiting.clear()
+                break
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, _ = wait(list(running), timeout=left, return_when=FIRST_COMPLETED)
+            if not done:
+                report.fault = Text(
+                    f"grading took longer than --timeout {budget:g} s: the Docker Engine (or a "
+                    "server a check asked) is too slow or stuck; what was graded is kept",
+                    f"채점이 --timeout {budget:g}초를 넘었습니다. Docker 엔진(또는 검사가 요청한 "
+                    "서버)이 너무 느리거나 멈춰 있습니다. 채점한 결과까지는 남깁니다")
+                engine.cleanup()  # ends the probes still running
+                continue
+            for future in sorted(done, key=lambda f: order[running[f].id]):
+                spec = running.pop(future)
                 try:
-                    if report.fault is not None and not futures[spec.id].done():
-                        raise FutureTimeout  # out of time already: do not wait for the rest
-                    left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                    results[spec.id] = futures[spec.id].result(timeout=left)
-                except FutureTimeout:
-                    if report.fault is None:
-                        report.fault = Text(
-                            f"grading took longer than --timeout {budget:g} s: the Docker Engine is too "
-                            "slow or stuck; what was graded is kept",
-                            f"채점이 --timeout {budget:g}초를 넘었습니다. Docker 엔진이 너무 느리거나 멈춰 "
-                            "있습니다. 채점한 결과까지는 남깁니다")
-                        engine.cleanup()  # ends the probes still running
-                    results[spec.id] = _result(spec, Status.ERROR, Outcome(False, report.fault))
+                    results[spec.id] = future.result()
                 except EngineError as e:
                     report.fault = report.fault or e.message
                     results[spec.id] = _result(spec, Status.ERROR, Outcome(False, e.message))
+            if report.fault is not None and running:
+                engine.cleanup()  # the engine failed: end the probes of checks not waited for
     except BaseException:
         # Ctrl-C or SIGTERM: remove the probes first, which also ends the workers waiting on them.
         engine.cleanup()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.stop()
         raise
-    pool.shutdown()
+    pool.stop()
     report.results = [results[c.id] for c in rubric.checks]
     report.seconds = time.monotonic() - start
     return report

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
+
+LAB_ID = re.compile(r"[a-z0-9-]+")  # a name, never a path: `grade ../x` must not load any YAML file
+
+
+def is_id(lab: str) -> bool:
+    return LAB_ID.fullmatch(lab) is not None
 
 
 def rubrics_dir() -> Path:
@@ -20,6 +27,8 @@ def bundled() -> list[str]:
 
 
 def find(lab: str) -> Path | None:
+    if not is_id(lab):
+        return None
     path = rubrics_dir() / f"{lab}.yaml"
     return path if path.is_file() else None
 

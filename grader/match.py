@@ -1,7 +1,116 @@
-"""Value matchers shared by check kinds: a plain string is an exact match."""
+"""Value matchers shared by check kinds: a plain string is an exact match; and the one way every
+check runs a rubric's regular expression (`search`), with a time bound."""
 from __future__ import annotations
 
-import re
+import regex
+
+from .text import Text
+
+# Python's `re` holds the GIL for a whole match and cannot be stopped: `^(a+)+$` over 41 characters
+# runs for minutes and ignores --timeout, Ctrl-C and SIGTERM. The `regex` package (same syntax for
+# what rubrics use) takes a timeout and, with concurrent=True, lets other threads run meanwhile.
+PATTERN_SECONDS = 2.0
+
+
+class PatternTimeout(Exception):
+    """A rubric's regex ran longer than PATTERN_SECONDS: the rubric's fault, never the student's."""
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        self.message = Text(
+            f"the rubric's pattern /{pattern}/ took longer than {PATTERN_SECONDS:g} s and was stopped; "
+            "ask the rubric's author to simplify it (`grade rubric check` warns about such patterns)",
+            f"루브릭의 패턴 /{pattern}/이(가) {PATTERN_SECONDS:g}초를 넘어 중단되었습니다. 루브릭 작성자에게 "
+            "패턴을 단순하게 고쳐 달라고 하세요(`grade rubric check`가 이런 패턴을 경고합니다)")
+        super().__init__(self.message.en)
+
+
+def compile_error(pattern: str) -> str | None:
+    """Why `pattern` does not compile, or None."""
+    try:
+        regex.compile(pattern)
+    except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+def search(pattern: str, text: str, multiline: bool = False) -> bool:
+    """Does a rubric's regex occur in `text`? Raises PatternTimeout after PATTERN_SECONDS."""
+    try:
+        return regex.search(pattern, text, regex.M if multiline else 0,
+                            timeout=PATTERN_SECONDS, concurrent=True) is not None
+    except TimeoutError:
+        raise PatternTimeout(pattern) from None
+
+
+# Two textbook shapes whose backtracking is exponential when the match fails, both a group
+# repeated without bound: (1) its body holds a repeated item, e.g. (a+)+, (a*)*, (\w+\s?)+,
+# (x+y){2,}; (2) its body is an alternation where one branch is a prefix of another, e.g.
+# (a|a)+, (a|aa)*, so the same text splits in exponentially many ways. A heuristic on purpose
+# (deciding it exactly is as hard as the matching): a pattern it misses is still stopped by the
+# time bound above.
+
+
+def risky(pattern: str) -> bool:
+    """Does `pattern` hold a nested quantifier, the shape known to backtrack catastrophically?"""
+    stack: list[int] = []  # start offsets of open groups
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # a class: skip to its end, a ']' first in the class is literal
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "(":
+            stack.append(i)
+        elif c == ")" and stack:
+            start = stack.pop()
+            body = pattern[start + 1:i]
+            after = pattern[i + 1:i + 2]
+            if after in ("+", "*", "{") and _unbounded_after(pattern, i + 1) and (
+                    _quantified_inside(body) or _overlapping_branches(body)):
+                return True
+        i += 1
+    return False
+
+
+def _unbounded_after(pattern: str, at: int) -> bool:
+    if pattern[at] in "+*":
+        return True
+    m = regex.match(r"\{(\d*)(,?)(\d*)\}", pattern[at:])
+    return bool(m) and m.group(2) == "," and m.group(3) == ""
+
+
+def _overlapping_branches(body: str) -> bool:
+    if body.startswith("?:"):
+        body = body[2:]
+    branches = body.split("|") if "(" not in body and "\\" not in body else []
+    return any(a.startswith(b) for i, a in enumerate(branches) for j, b in enumerate(branches) if i != j)
+
+
+def _quantified_inside(body: str) -> bool:
+    """A `+`, `*` or open `{n,}` on an unescaped item of the group's body."""
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            i += 2
+            continue
+        if body[i] in "+*" and i > 0 and body[i - 1] not in "(|":
+            return True
+        if body[i] == "{" and regex.match(r"\{\d*,\}", body[i:]):
+            return True
+        i += 1
+    return False
+
 
 SCHEMA = {
     "oneOf": [
@@ -33,7 +142,7 @@ def matches(spec, value: str | None) -> bool:
         return False
     if "not" in spec and (value is None or value == spec["not"]):
         return False
-    if "matches" in spec and (value is None or not re.search(spec["matches"], value)):
+    if "matches" in spec and (value is None or not search(spec["matches"], value)):
         return False
     return True
 

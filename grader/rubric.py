@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +14,11 @@ import yaml
 from .text import Text
 
 MAX_BYTES = 1_000_000  # rubrics are small; refuse to parse anything huge
+# A few hundred bytes of YAML aliases can stand for billions of values ("billion laughs"), and
+# PyYAML composes nested collections recursively (RecursionError near 900 levels): both are
+# bounded far above any real rubric (ch03 holds about 600 values, 7 levels deep).
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
 
@@ -83,6 +91,34 @@ class Rubric:
 
 # ---- YAML with line numbers -------------------------------------------------------------------
 
+class _TooBig(Exception):
+    def __init__(self, line: int, message: Text):
+        self.line = line
+        self.message = message
+
+
+def _too_deep(line: int) -> _TooBig:
+    return _TooBig(line, Text(f"nested more than {MAX_DEPTH} levels deep; a rubric is far flatter",
+                              f"{MAX_DEPTH}단계보다 깊게 중첩되어 있습니다. 루브릭은 훨씬 얕습니다"))
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses to nest deeper than MAX_DEPTH (it recurses per level)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _too_deep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 class _Doc:
     """Plain data from YAML plus the line of every key and item, by path."""
 
@@ -91,12 +127,25 @@ class _Doc:
         self.lines: dict[tuple, int] = {(): 1}
         self.problems: list[Problem] = []
         self._loader = yaml.SafeLoader("")
+        self._values = 0
 
     def build(self, node, path=()):
+        # Aliases are expanded here, so counting built values bounds what an alias bomb expands to.
+        self._values += 1
+        if self._values > MAX_VALUES:
+            raise _TooBig(node.start_mark.line + 1, Text(
+                f"more than {MAX_VALUES} values once its aliases (*name) are expanded; a rubric is far smaller",
+                f"별칭(*name)을 펼치면 값이 {MAX_VALUES}개를 넘습니다. 루브릭은 훨씬 작습니다"))
+        if len(path) > MAX_DEPTH:
+            raise _too_deep(node.start_mark.line + 1)
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out = {}
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _TooBig(key_node.start_mark.line + 1, Text(
+                        "a key must be plain text, not a list or a mapping",
+                        "키는 목록이나 매핑이 아닌 일반 텍스트여야 합니다"))
                 key = self._loader.construct_object(key_node, deep=True)
                 if not isinstance(key, str):
                     key = str(key)
@@ -127,15 +176,37 @@ class _Doc:
 
 def _read(path: Path) -> str:
     file = str(path)
+
+    def cannot(e: OSError):
+        return RubricError([Problem(file, 0, "", Text(
+            f"cannot read the rubric: {e.strerror}", f"루브릭을 읽을 수 없습니다: {e.strerror}"))])
+
+    # Look before opening: opening a FIFO blocks until a writer comes, and /dev/zero never ends.
     try:
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
     except OSError as e:
+        raise cannot(e) from None
+    if not stat.S_ISREG(mode):
+        what = ("a directory", "디렉터리") if stat.S_ISDIR(mode) else \
+            ("a named pipe (FIFO)", "이름 있는 파이프(FIFO)") if stat.S_ISFIFO(mode) else \
+            ("a device", "장치 파일") if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
+            ("a socket", "소켓") if stat.S_ISSOCK(mode) else ("not a regular file", "일반 파일 아님")
         raise RubricError([Problem(file, 0, "", Text(
-            f"cannot read the rubric: {e.strerror}", f"루브릭을 읽을 수 없습니다: {e.strerror}"))]) from None
+            f"not a rubric file: this is {what[0]}; give a regular YAML file",
+            f"루브릭 파일이 아닙니다. {what[1]}입니다. 일반 YAML 파일을 주세요"))])
+    try:
+        # O_NONBLOCK: should the path become a FIFO after the look above, opening still returns.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise OSError(0, "not a regular file")
+            raw = f.read(MAX_BYTES + 1)  # never more than the cap, whatever the file claims
+    except OSError as e:
+        raise cannot(e) from None
     if len(raw) > MAX_BYTES:
         raise RubricError([Problem(file, 0, "", Text(
-            f"the file is {len(raw)} bytes; a rubric may be at most {MAX_BYTES}",
-            f"파일이 {len(raw)}바이트입니다. 루브릭은 최대 {MAX_BYTES}바이트까지 허용됩니다"))])
+            f"the file is larger than {MAX_BYTES} bytes; a rubric may be at most {MAX_BYTES}",
+            f"파일이 {MAX_BYTES}바이트보다 큽니다. 루브릭은 최대 {MAX_BYTES}바이트까지 허용됩니다"))])
     try:
         text = raw.decode("utf-8")
         if "\x00" in text:
@@ -149,7 +220,9 @@ def _read(path: Path) -> str:
 
 def _compose(text: str, doc: _Doc):
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except _TooBig as e:
+        raise RubricError([Problem(doc.file, e.line, "", e.message)]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark else 0
@@ -164,6 +237,8 @@ def _compose(text: str, doc: _Doc):
             f"루브릭은 YAML 문서 하나여야 합니다. {len(nodes)}개를 찾았습니다"))])
     try:
         return doc.build(nodes[0])
+    except _TooBig as e:
+        raise RubricError([Problem(doc.file, e.line, "", e.message)]) from None
     except yaml.YAMLError as e:  # e.g. an unknown tag
         mark = getattr(e, "problem_mark", None)
         raise RubricError([Problem(doc.file, mark.line + 1 if mark else 0, "", Text(
@@ -234,6 +309,12 @@ def _rebase(err):
     err.absolute_path.clear()
     err.absolute_path.extend(err.relative_path)
     return err
+
+
+def _default_kinds() -> dict:
+    from .checks import KINDS
+
+    return KINDS
 
 
 def _validate(data, doc: _Doc, kinds: dict) -> None:
@@ -342,22 +423,85 @@ def _cycles(specs, where, doc) -> None:
             visit(s.id, [s.id])
 
 
+# Validating against the JSON Schema needs jsonschema, whose import alone takes a third of a
+# grading run. The same bytes checked by the same code validate the same, so a rubric that
+# validated once is remembered by a hash of its text and of the grader's code files (their
+# sizes and times), and not validated again until either changes.
+def _validated_marker(text: str) -> Path | None:
+    from . import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{text}".encode("utf-8", "surrogatepass"))
+    here = Path(__file__).resolve().parent
+    try:
+        for source in sorted([*here.glob("*.py"), *here.glob("checks/*.py")]):
+            st = source.stat()
+            digest.update(f"\0{source.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    except OSError:
+        return None
+    home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(home) / "grade" / "valid-rubrics" / digest.hexdigest()
+
+
 def load(path, kinds: dict | None = None) -> Rubric:
     """Read and validate a rubric; raise RubricError listing every problem found."""
+    marker = None
     if kinds is None:
         from .checks import KINDS as kinds
     path = Path(path)
     doc = _Doc(str(path))
-    data = _compose(_read(path), doc)
+    text = _read(path)
+    data = _compose(text, doc)
     if data is None:
         raise RubricError([Problem(doc.file, 1, "", Text(
             "the rubric is empty", "루브릭이 비어 있습니다"))])
-    _validate(data, doc, kinds)
+    if kinds is _default_kinds():
+        marker = _validated_marker(text)
+    if marker is None or not marker.is_file():
+        _validate(data, doc, kinds)
     if doc.problems:
         raise RubricError(sorted(doc.problems, key=lambda p: p.line))
     specs = _semantics(data, doc)
     if doc.problems:
         raise RubricError(sorted(doc.problems, key=lambda p: p.line))
+    if marker is not None and not marker.is_file():
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # a read-only home: validate every time
     sections = [Section(s["id"], Text(**s["title"])) for s in data["sections"]]
     return Rubric(lab=data["lab"], title=Text(**data["title"]), sections=sections, checks=specs,
                   path=str(path), version=data["version"])
+
+
+REGEX_KEYS = ("matches", "not_matches", "logs", "expect")  # the parameters that hold a regex
+
+
+def warnings(rubric: Rubric) -> list[Problem]:
+    """Valid but risky: regexes of the shape known to backtrack catastrophically (grading stops
+    them after a time bound, and the check is then an error instead of a grade)."""
+    from .match import PATTERN_SECONDS, risky
+
+    def patterns(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in REGEX_KEYS and isinstance(item, str):
+                    yield key, item
+                else:
+                    yield from patterns(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from patterns(item)
+
+    out = []
+    for spec in rubric.checks:
+        for key, pattern in patterns(spec.params):
+            if risky(pattern):
+                out.append(Problem(rubric.path, spec.line, f"{spec.id}.{key}", Text(
+                    f"warning: /{pattern}/ repeats a group that itself repeats (like (a+)+ or (a|aa)*); "
+                    "such patterns can take exponential time on text they do not match, and grading "
+                    f"stops them after {PATTERN_SECONDS:g} s. Write it without the nested repetition.",
+                    f"경고: /{pattern}/은(는) 반복되는 그룹을 다시 반복합니다((a+)+, (a|aa)* 같은 꼴). "
+                    "이런 패턴은 맞지 않는 텍스트에서 지수 시간이 걸릴 수 있어 채점은 "
+                    f"{PATTERN_SECONDS:g}초 뒤 멈춥니다. 중첩된 반복 없이 다시 쓰세요.")))
+    return out

@@ -144,3 +144,23 @@ def test_a_windows_engine_is_refused_plainly(standins, tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["engine"]["os"] == "windows"
     assert {c["status"] for c in report["checks"]} == {"error"}
+
+
+def test_an_unwritable_report_after_an_unreachable_engine_keeps_exit_3(tmp_path):
+    env = grade_env("unix://" + str(tmp_path / "no-engine.sock"))
+    result = run(["ch03", "--json", "/dev/full"], env)
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert "Could not write the report /dev/full" in result.stderr
+
+
+def test_report_paths_that_cannot_be_files_are_refused_before_grading(tmp_path):
+    # No engine behind this address: a refusal that waited for grading would say exit 3 instead.
+    env = grade_env("unix://" + str(tmp_path / "no-engine.sock"))
+    (tmp_path / "afile").write_text("x")
+    for path, words in ((tmp_path, "is a directory"), (tmp_path / "afile" / "r.json", "does not exist"),
+                        (tmp_path / "missing" / "r.json", "mkdir -p")):
+        result = run(["ch03", "--json", str(path)], env)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert str(path) in result.stderr and words in result.stderr
+        assert "Cannot reach" not in result.stderr  # refused before the engine was asked
+    assert not (tmp_path / "missing").exists()  # never created behind the user's back

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,36 @@ def test_terminal_in_korean(report):
     out = terminal.render(report, "ko", color=False)
     assert "1. 빌드" in out and "해 볼 것: bad 입력" in out and "합계: 4/7" in out
     assert "Try:" not in out and "Total" not in out
+
+
+def test_terminal_escapes_engine_text_so_it_cannot_forge_lines(report):
+    forged = "x\n  ✓ [3/3] Forged\r\nTotal: 25/25 (100.0%)\x1b[2J\x07\u2028"
+    report.results[1] = replace(result("b", Status.FAILED, 0, 3, evidence=(f"TARGET={forged}",)),
+                                message=Text(forged, forged))
+    out = terminal.render(report, "en", color=False)
+    assert len([line for line in out.splitlines() if line.startswith("Total")]) == 1
+    assert "Forged" in out and not any("Forged" in line and line.startswith("  ✓") for line in out.splitlines())
+    assert "\\n  ✓ [3/3] Forged\\r\\nTotal: 25/25 (100.0%)\\e[2J\\x07\\u2028" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_terminal_caps_evidence_with_how_many_more(report):
+    report.results[1] = result("b", Status.FAILED, 0, 3, evidence=tuple(f"tag: v{i}" for i in range(2000)))
+    out = terminal.render(report, "en", color=False)
+    assert "tag: v3" in out and "tag: v4" not in out and "... 1996 more" in out
+
+
+def test_terminal_counts_a_list_the_check_capped_already(report):
+    lines = tuple(f"tag: v{i}" for i in range(19)) + ("... 1981 more",)
+    report.results[1] = result("b", Status.FAILED, 0, 3, evidence=lines)
+    out = terminal.render(report, "en", color=False)
+    assert "tag: v3" in out and "tag: v4" not in out and "... 1996 more" in out
+
+
+def test_terminal_says_when_checks_could_not_be_graded_without_an_engine_fault(report):
+    assert report.fault is None and any(r.status is Status.ERROR for r in report.results)
+    out = terminal.render(report, "en", color=False)
+    assert "could not be graded" in out and "Fix the ✗ lines" in out  # "bad" failed too
+    report.results = [r for r in report.results if r.status in (Status.PASSED, Status.ERROR)]
+    out = terminal.render(report, "en", color=False)
+    assert "could not be graded" in out and "Fix the ✗ lines" not in out and "Well done" not in out

@@ -157,6 +157,57 @@ def test_a_huge_file_is_refused_without_parsing(tmp_path):
     assert "at most" in p.message.en
 
 
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize("content, line, words", [
+    (BOMB, 1, "values once its aliases"),                                       # 9**9 values from 400 bytes
+    ("a: " + "[" * 900 + "]" * 900 + "\n", 1, "nested more than 64 levels"),  # was a RecursionError
+    ("".join("  " * i + f"k{i}:\n" for i in range(900)), 64, "nested more than 64 levels"),
+    ("? [a, b]\n: 1\n", 1, "a key must be plain text"),
+])
+def test_alias_bombs_and_deep_nesting_are_refused_with_a_line(tmp_path, content, line, words):
+    p = only(tmp_path, content)
+    assert p.line == line and words in p.message.en and p.message.ko
+
+
+def test_odd_files_are_refused_before_they_are_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # opening it would block until a writer came
+    for path, words in ((fifo, "named pipe"), (Path("/dev/zero"), "device"), (tmp_path, "directory")):
+        with pytest.raises(RubricError) as e:
+            load(path)
+        assert words in e.value.problems[0].message.en and e.value.problems[0].file == str(path)
+    result = subprocess.run(["grade", "--rubric", str(fifo)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "named pipe" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rubric_check_warns_about_catastrophic_patterns(tmp_path):
+    risky = GOOD.replace("        cmd: [/bin/sh]\n", "        cmd: [/bin/sh]\n        env: {A: {matches: '^(a+)+$'}}\n")
+    (tmp_path / "r.yaml").write_text(risky)
+    result = subprocess.run(["grade", "rubric", "check", str(tmp_path / "r.yaml")], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "ok" in result.stdout
+    assert "warning: /^(a+)+$/" in result.stderr and "base-cmd.matches" in result.stderr
+    plain = subprocess.run(["grade", "rubric", "check", str(ROOT / "rubrics" / "ch03.yaml")],
+                           capture_output=True, text=True, timeout=60)
+    assert plain.returncode == 0 and "warning" not in plain.stderr
+
+
+@pytest.mark.parametrize("pattern, risky", [
+    ("^(a+)+$", True), ("(a*)*", True), (r"(\w+\s?)+", True), ("(?:x+y){2,}", True), ("(a|aa)+", True),
+    ("(a|a)*", True), ("^web-ping$", False), ("(ab)+", False), ("(a|b)+", False), ("[(a+)]+", False),
+    (r"\(a+\)+", False), ("Pinging: (blog|google)", False), ("(a+){3}", False),
+])
+def test_the_backtracking_heuristic_finds_the_textbook_shapes(pattern, risky):
+    from grader.match import risky as is_risky
+
+    assert is_risky(pattern) is risky
+
+
 def test_problems_read_in_korean_too(tmp_path):
     p = only(tmp_path, GOOD.replace("imgae", "image").replace("kind: image_config", "kind: image_confg"))
     assert "'image_config'을(를) 의도하셨나요?" in p.render("ko")
@@ -208,3 +259,13 @@ def test_grading_a_broken_rubric_exits_2_before_touching_the_engine(tmp_path):
 def test_an_unknown_lab_suggests_the_nearest(tmp_path):
     result = subprocess.run(["grade", "ch3"], capture_output=True, text=True)
     assert result.returncode == 2 and "ch03" in result.stderr and "grade list" in result.stderr
+
+
+def test_a_rubric_validated_once_is_still_checked_again_when_it_changes(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD)
+    assert load(path).lab == load(path).lab == "demo"  # the second load skips the schema
+    path.write_text(GOOD.replace("points: 2", "points: two"))
+    with pytest.raises(RubricError) as e:
+        load(path)
+    assert any("expected number" in p.message.en for p in e.value.problems)

@@ -78,3 +78,69 @@ def test_random_line_mutations_of_the_bundled_rubrics(text, data):
 @given(st.binary(max_size=300))
 def test_random_bytes(blob):
     assert_loads_or_explains(blob)
+
+
+@SETTINGS
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 3))
+def test_random_alias_fan_out(levels, width, where):
+    """Anchors that alias the level before, `width` times per level: up to 12**12 values."""
+    lines = ["l0: &l0 [x, y]"] + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels + 1)]
+    doc = "\n".join(lines) + "\n"
+    if where == 1:  # beside a real rubric
+        doc += BUNDLED[0]
+    elif where == 2:  # used as a value
+        doc += f"version: *l{levels}\n"
+    assert_loads_or_explains(doc)
+
+
+@SETTINGS
+@given(st.integers(1, 3000), st.sampled_from(["flow-list", "flow-map", "block-map", "block-list"]))
+def test_random_nesting_depth(depth, style):
+    if style == "flow-list":
+        doc = "[" * depth + "]" * depth
+    elif style == "flow-map":
+        doc = "{a: " * depth + "1" + "}" * depth
+    elif style == "block-map":
+        doc = "".join(" " * i + "k:\n" for i in range(min(depth, 400)))
+    else:
+        doc = "".join(" " * i + "-\n" for i in range(min(depth, 400)))
+    assert_loads_or_explains(doc)
+
+
+ODD = ["fifo", "dir", "dev-zero", "symlink-to-dev-zero", "symlink-to-dir", "dangling-symlink", "empty",
+       "unreadable-dir-entry", "huge-sparse"]
+
+
+@settings(max_examples=len(ODD) * 2, deadline=None)
+@given(st.sampled_from(ODD))
+def test_odd_files(kind):
+    path = DIR / f"odd-{kind}"
+    if path.is_symlink() or path.is_file() or path.is_fifo():
+        path.unlink()
+    elif path.is_dir():
+        path.rmdir()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dir":
+        path.mkdir()
+    elif kind == "dev-zero":
+        path = Path("/dev/zero")
+    elif kind == "symlink-to-dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "symlink-to-dir":
+        path.symlink_to(DIR)
+    elif kind == "dangling-symlink":
+        path.symlink_to(DIR / "nowhere")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "unreadable-dir-entry":
+        path = DIR / "nowhere" / "rubric.yaml"
+    else:  # 4 GB claimed, none of it on disk: only the cap is read
+        with open(path, "wb") as f:
+            f.truncate(4 << 30)
+    try:
+        load(path)
+    except RubricError as e:
+        assert e.problems and e.problems[0].file == str(path) and e.problems[0].message.ko
+    else:
+        raise AssertionError(f"{kind} loaded as a rubric")

@@ -238,3 +238,159 @@ def test_long_logs_are_read_at_the_start_and_the_end_only(student, tmp_path, gra
     ]))
     graded = grade("--rubric", str(path))
     assert graded.points() == {"tail": 1, "start": 1, "middle": 0}
+
+
+def test_a_probe_gets_half_a_cpu_a_read_only_root_and_a_small_tmp(student, tmp_path, grade):
+    path = rubric(tmp_path, "\n".join([
+        # cgroup v1 names the quota cpu.cfs_quota_us, v2 cpu.max ("50000 100000"): 0.5 CPU either way.
+        check("cpu", "run", image="diamol/base",
+              command="cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max 2>/dev/null",
+              expect=r"^50000\b"),
+        check("root", "run", image="diamol/base", command="touch /written 2>&1 || echo refused",
+              expect="^refused$"),
+        check("tmp", "run", image="diamol/base", command="echo scratch > /tmp/x && cat /tmp/x", expect="^scratch$"),
+        check("tmpcap", "run", image="diamol/base",
+              command="dd if=/dev/zero of=/tmp/big bs=1M count=64 2>&1; echo end",
+              expect="No space left"),
+    ]))
+    graded = grade("--rubric", str(path))
+    assert graded.points() == {"cpu": 1, "root": 1, "tmp": 1, "tmpcap": 1}, graded.out
+    assert probes(student) == []
+
+
+def trickling_server(interval: float):
+    """A loopback HTTP server that sends its answer one byte every `interval` seconds."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def trickle(conn):
+        try:
+            conn.recv(4096)
+            for byte in b"HTTP/1.0 200 OK\r\nContent-Length: 40\r\n\r\n" + b"x" * 40:
+                conn.send(bytes([byte]))
+                time.sleep(interval)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+def test_a_trickling_page_gets_one_deadline_not_one_per_read(student, tmp_path, grade):
+    server = trickling_server(0.5)
+    try:
+        port = server.getsockname()[1]
+        graded = grade("--rubric", str(rubric(tmp_path, check("page", "http", port=port, timeout=2))))
+    finally:
+        server.close()
+    assert graded.status("page") == "failed"  # 40 bytes at 0.5 s each: no read ever waits 2 s
+    assert "timed out: no answer within 2 s" in graded.check("page")["message"]
+
+
+def test_timeout_ends_the_run_while_a_check_is_stuck_reading(student, tmp_path):
+    import json
+
+    server = trickling_server(3)
+    try:
+        path = rubric(tmp_path, "\n".join([
+            check("quick", "image", image="diamol/base"),
+            check("page", "http", port=server.getsockname()[1], timeout=30),
+        ]))
+        # Before, the run hung here far past --timeout: the worker thread was joined at exit.
+        result = subprocess.run(["grade", "--rubric", str(path), "--timeout", "3", "--json", str(tmp_path / "r.json")],
+                                env=grade_env(student.host), capture_output=True, text=True, timeout=25)
+    finally:
+        server.close()
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert "took longer than --timeout 3 s" in result.stdout and "Total: 1/2" in result.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert {c["id"]: c["status"] for c in report["checks"]} == {"quick": "passed", "page": "error"}
+
+
+def test_a_catastrophic_rubric_regex_is_stopped_and_the_run_ends(student, tmp_path):
+    import json
+
+    student.docker("container", "run", "--name", "aaa", "diamol/base", "sh", "-c", f"echo {'a' * 41}!")
+    path = rubric(tmp_path, "\n".join([
+        check("nested", "container", name="aaa", logs="^(a+)+$"),       # the issue's pattern
+        check("overlap", "container", name="aaa", logs="^(a|aa)+$"),    # exponential in `regex` too
+        check("fine", "container", name="aaa", logs="^a+!$"),
+    ]))
+    result = subprocess.run(["grade", "--rubric", str(path), "--json", str(tmp_path / "r.json")],
+                            env=grade_env(student.host), capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in result.stderr
+    report = {c["id"]: c for c in json.loads((tmp_path / "r.json").read_text())["checks"]}
+    assert report["nested"]["status"] == "failed" and report["fine"]["status"] == "passed"
+    # Not the student's fault: an error naming the pattern, no point lost, exit 3 like other faults.
+    assert report["overlap"]["status"] == "error"
+    assert "took longer than 2 s" in report["overlap"]["message"]
+    assert result.returncode == 3
+
+
+def test_engine_text_cannot_forge_report_lines(student, tmp_path, grade):
+    forged = "x\n  ✓ [3/3] A web-ping container ran\nTotal: 25/25 (100.0%)\x1b[2J"
+    student.docker("container", "run", "--name", "forger", "--env", f"TARGET={forged}", "diamol/base",
+                   "sh", "-c", 'printf "%s\\n" "$TARGET"')
+    path = rubric(tmp_path, "\n".join([
+        check("env", "container", name="forger", env={"TARGET": "blog.sixeyed.com"}),
+        check("logs", "container", name="forger", logs="^blog"),
+        check("run", "run", image="diamol/base", command=["printf", forged], expect="^never$"),
+    ]))
+    graded = grade("--rubric", str(path))
+    lines = graded.out.splitlines()
+    assert [line for line in lines if line.startswith("Total")] == ["Total: 0/3 (0.0%)"]
+    assert not any(line.startswith("  ✓") for line in lines)
+    assert "\x1b" not in graded.out
+    assert "\\e[2J" in graded.out or "\\x1b[2J" in graded.out
+
+
+@pytest.mark.parametrize("target", ["/dev/full", "fifo"])
+def test_a_report_that_cannot_be_written_never_loses_the_grade(student, tmp_path, target):
+    import os
+
+    if target == "fifo":  # nobody reads it: opening it must not block the run forever
+        target = str(tmp_path / "fifo")
+        os.mkfifo(target)
+    path = rubric(tmp_path, check("base", "image", image="diamol/base"))
+    result = subprocess.run(["grade", "--rubric", str(path), "--junit", target,
+                             "--json", str(tmp_path / "r.json")],
+                            env=grade_env(student.host), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 4 and "Traceback" not in result.stderr
+    assert "Total: 1/1 (100.0%)" in result.stdout  # the grade is shown first
+    assert f"Could not write the report {target}" in result.stderr
+    assert (tmp_path / "r.json").exists()  # the other report is still written
+
+
+def test_lab_names_are_ids_not_paths(student, tmp_path):
+    target = tmp_path / "x.yaml"
+    target.write_text("version: 1\n")
+    for args in (["explain", str(tmp_path / "x")], ["explain", "../../" + str(tmp_path / "x")], [str(target)]):
+        result = subprocess.run(["grade", *args], env=grade_env(student.host), capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert "is not a lab name" in result.stderr and "--rubric FILE" in result.stderr
+
+
+def test_long_lists_of_tags_are_capped_with_how_many_more(student, tmp_path, grade):
+    for i in range(30):
+        student.docker("image", "tag", "diamol/base", f"many-tags:t{i:02d}")
+    path = rubric(tmp_path, check("missing", "image", image="many-tags:nope"))
+    graded = grade("--rubric", str(path))
+    found = graded.check("missing")
+    assert found["message"].endswith("many-tags:t09, ... 20 more")
+    assert len(found["evidence"]) == 20 and found["evidence"][-1] == "... 11 more"
+    assert "      · ... 26 more" in graded.out  # the terminal shows 4 of the 30

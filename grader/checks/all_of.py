@@ -1,6 +1,8 @@
 """all: several checks that earn their points together (e.g. a file's content and a run that prints it)."""
 from __future__ import annotations
 
+import threading
+
 from ..model import Outcome
 from ..text import Text
 from .base import KINDS, Check, Fail, register
@@ -50,12 +52,30 @@ class AllOf(Check):
         return Text("; and ".join(t.en for t in parts), "; 그리고 ".join(t.ko for t in parts))
 
     def run(self, engine) -> Outcome:
-        evidence: list[str] = []
-        for part in self._parts():
+        # The parts run at once (a file read and a probe each wait on the engine); the verdict and
+        # evidence are as if in order: the first part that does not hold decides.
+        parts = self._parts()
+        done: list = [None] * len(parts)
+
+        def one(i):
             try:
-                outcome = part.run(engine)
-            except Fail as f:
-                outcome = f.outcome
+                try:
+                    done[i] = (parts[i].run(engine), None)
+                except Fail as f:
+                    done[i] = (f.outcome, None)
+            except BaseException as e:  # noqa: BLE001 - re-raised below, in the part's order
+                done[i] = (None, e)
+
+        threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(1, len(parts))]
+        for t in threads:
+            t.start()
+        one(0)
+        for t in threads:
+            t.join()
+        evidence: list[str] = []
+        for outcome, error in done:
+            if error is not None:
+                raise error
             evidence += outcome.evidence
             if not outcome.passed:
                 return Outcome(False, outcome.message, tuple(evidence))

@@ -1,10 +1,9 @@
 """What every check kind shares: the registry, the base class and small helpers."""
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
-from .. import refs
+from .. import match, refs
 from ..model import Outcome
 from ..text import Text
 
@@ -69,12 +68,30 @@ def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text
     for key in keys:
         value = params.get(key) if isinstance(params, dict) else None
         if isinstance(value, str):
-            try:
-                re.compile(value)
-            except re.error as e:
+            e = match.compile_error(value)
+            if e:
                 out.append((at + (key,), Text(f"the regular expression does not compile: {e}",
                                               f"정규 표현식이 올바르지 않습니다: {e}")))
     return out
+
+
+EVIDENCE_CAP = 20  # a list of thousands of tags or containers helps nobody; the count does
+
+
+def capped(lines, cap: int = EVIDENCE_CAP) -> tuple[str, ...]:
+    """At most `cap` evidence lines, the last one saying how many more there were."""
+    lines = list(lines)
+    if len(lines) <= cap:
+        return tuple(lines)
+    return tuple(lines[:cap - 1]) + (f"... {len(lines) - cap + 1} more",)
+
+
+def listed(names, cap: int = 10) -> str:
+    """`a, b, c` for a message, cut to `cap` names and "N more"."""
+    names = list(names)
+    if len(names) <= cap:
+        return ", ".join(names)
+    return ", ".join(names[:cap]) + f", ... {len(names) - cap} more"
 
 
 def require_image(engine, ref: str) -> dict:
@@ -85,9 +102,9 @@ def require_image(engine, ref: str) -> dict:
     others = engine.tags(refs.repository(ref))
     if others:
         raise Fail(failed(
-            f"image {ref} not found; this repository has: {', '.join(others)}",
-            f"이미지 {ref}이(가) 없습니다. 이 저장소에 있는 태그: {', '.join(others)}",
-            *(f"tag: {t}" for t in others)))
+            f"image {ref} not found; this repository has: {listed(others)}",
+            f"이미지 {ref}이(가) 없습니다. 이 저장소에 있는 태그: {listed(others)}",
+            *capped(f"tag: {t}" for t in others)))
     raise Fail(failed(f"image {ref} not found on the engine",
                       f"엔진에 이미지 {ref}이(가) 없습니다"))
 

@@ -19,7 +19,7 @@ from .. import match
 from ..engine import ObjectError
 from ..model import Outcome
 from ..text import Text
-from .base import IMAGE_REF, REGEX, Check, failed, passed, register
+from .base import IMAGE_REF, REGEX, Check, capped, failed, passed, register
 
 STATES = ["created", "running", "paused", "restarting", "removing", "exited", "dead"]
 FLAGS = (("tty", "Tty", "--tty"), ("interactive", "OpenStdin", "--interactive"))  # key, Config field, option
@@ -63,16 +63,14 @@ class Container(Check):
             out.append(((), Text("give `name`, `image` or both", "`name`이나 `image` 중 하나 이상을 적으세요")))
         logs = params.get("logs")
         if isinstance(logs, str):
-            try:
-                re.compile(VAR.sub("x", logs))
-            except re.error as e:
+            e = match.compile_error(VAR.sub("x", logs))
+            if e:
                 out.append((("logs",), Text(f"the regular expression does not compile: {e}",
                                             f"정규 표현식이 올바르지 않습니다: {e}")))
         for key, spec in (params.get("env") or {}).items():
             for rx in match.regexes(spec):
-                try:
-                    re.compile(rx)
-                except re.error as e:
+                e = match.compile_error(rx)
+                if e:
                     out.append((("env", key, "matches"), Text(
                         f"the regular expression does not compile: {e}",
                         f"정규 표현식이 올바르지 않습니다: {e}")))
@@ -131,7 +129,8 @@ class Container(Check):
         p = self.params
         wanted_ids = set(self._image_ids(engine))
         candidates = self._candidates(engine, wanted_ids)
-        if not candidates:
+        # Inspected lazily (engine.containers_from): one removed meanwhile is skipped.
+        if not candidates or not any(True for _ in candidates):
             if "name" in p:
                 return failed(f"no container named {p['name']}", f"이름이 {p['name']}인 컨테이너가 없습니다")
             imgs = ", ".join(self._images())
@@ -151,11 +150,11 @@ class Container(Check):
                               f"컨테이너 {_name(attrs)}이(가) 기대와 같습니다", seen, *notes)
             reasons.append(why)
         first = reasons[0]
-        if len(candidates) == 1:
+        if len(reasons) == 1:
             return failed(first.en, first.ko, *evidence)
-        return failed(f"none of {len(candidates)} containers is as expected; e.g. {first.en}",
-                      f"컨테이너 {len(candidates)}개 중 기대와 같은 것이 없습니다. 예: {first.ko}",
-                      *evidence[:10])
+        return failed(f"none of {len(reasons)} containers is as expected; e.g. {first.en}",
+                      f"컨테이너 {len(reasons)}개 중 기대와 같은 것이 없습니다. 예: {first.ko}",
+                      *capped(evidence, 10))
 
     def _judge(self, engine, attrs, wanted_ids) -> tuple[bool, Text, str]:
         p = self.params
@@ -205,7 +204,7 @@ class Container(Check):
             logs = engine.logs(attrs["Id"])
             lines = logs.strip().splitlines()
             seen.append(f"log: {lines[0][:160] if lines else '(empty)'}")
-            if pattern is None or not re.search(pattern, logs, re.M):
+            if pattern is None or not match.search(pattern, logs, multiline=True):
                 shown = VAR.sub(lambda m: env.get(m.group(1)) or "(unset)", p["logs"])
                 return False, Text(f"{name}'s logs do not show /{shown}/",
                                    f"{name}의 로그에 /{shown}/가 없습니다"), "; ".join(seen)

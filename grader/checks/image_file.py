@@ -5,8 +5,7 @@ not run, and an image without a shell or `cat` reads the same.
 """
 from __future__ import annotations
 
-import re
-
+from .. import match
 from ..engine import ObjectError
 from ..model import Outcome
 from ..text import Text
@@ -39,7 +38,7 @@ def judge(got, params: dict, cap: int, where: Text, prefix: str = "") -> tuple[O
     if "content" in params and (got.truncated or text != params["content"]):
         return failed(f"{path} in {where.en} does not hold the expected content",
                       f"{where.ko}의 {path} 내용이 기대와 다릅니다", *evidence), evidence
-    if "matches" in params and not re.search(params["matches"], text):
+    if "matches" in params and not match.search(params["matches"], text):
         return failed(f"{path} in {where.en} does not match /{params['matches']}/",
                       f"{where.ko}의 {path} 내용이 /{params['matches']}/에 맞지 않습니다", *evidence), evidence
     return None, evidence

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import history
 from ..text import Text
-from .base import IMAGE_REF, Check, Fail, decisive, failed, passed, register, require_image
+from .base import IMAGE_REF, Check, Fail, capped, decisive, failed, listed, passed, register, require_image
 from .own_work import NOT_BASE, require_own
 
 
@@ -48,19 +48,21 @@ class ImageHistory(Check):
     def run(self, engine):
         p = self.params
         if "repository" in p:
-            tags = engine.tags(p["repository"])
-            if not tags:
+            # Tags of one image share its history: judge each image once, by its first tag.
+            groups = engine.tags_by_image(p["repository"])
+            if not groups:
                 return failed(f"no image of repository {p['repository']} found",
                               f"{p['repository']} 저장소의 이미지가 없습니다")
+            tags = [group[0] for group in groups.values()]
         else:
             tags = [p["image"]]
         outcomes = [self._one(engine, tag) for tag in tags]
         verdict = decisive(outcomes)
         if verdict is not None:
             return verdict
-        evidence = tuple(f"{t}: {o.message.en}" for t, o in zip(tags, outcomes))
-        return failed(f"no tag of {p['repository']} has that history ({', '.join(tags)} checked)",
-                      f"{p['repository']}의 어떤 태그도 조건에 맞지 않습니다 (확인함: {', '.join(tags)})",
+        evidence = capped(f"{t}: {o.message.en}" for t, o in zip(tags, outcomes))
+        return failed(f"no tag of {p['repository']} has that history ({listed(tags)} checked)",
+                      f"{p['repository']}의 어떤 태그도 조건에 맞지 않습니다 (확인함: {listed(tags)})",
                       *evidence)
 
     def _one(self, engine, ref):

@@ -5,8 +5,7 @@ is removed as soon as the output matches, the process exits or the time is up.
 """
 from __future__ import annotations
 
-import re
-
+from .. import match
 from ..engine import PROBE_OUTPUT, ObjectError
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
@@ -79,7 +78,7 @@ class Run(Check):
                           f"`{self._how()}`이(가) 실행되지 않았습니다: {e.message.ko}",
                           f"ran: {self._how()}")
         matched = result.matched or ("expect" in p and stop_at is None
-                                     and re.search(p["expect"], result.output, re.M) is not None)
+                                     and match.search(p["expect"], result.output, multiline=True))
         lines = result.output.strip().splitlines()
         evidence = [f"ran: {self._how()}"] + [f"output: {line[:200]}" for line in lines[:8]]
         if not lines:
