@@ -283,9 +283,11 @@ def test_pulled_needs_a_digest_of_that_repository(student, registry, tmp_path):
 def pulled_image_is_graded_as_pulled(student, registry, pushed, tmp_path):
     # Same image, a name it was never pulled under: a tag is not a pull.
     student.docker("image", "tag", "diamol/ch02-hello-diamol", f"{registry}/tagged")
+    # Built here under a Docker Hub name (what `docker load` of a build gives too): not pulled.
+    student.build("diamol/built-here", "FROM diamol/base\nLABEL built=here\n")
     path = rubric(tmp_path, "\n".join([
         check("from-registry", "image", image=pushed, pulled=True),
-        check("local-standin", "image", image="diamol/ch02-hello-diamol", pulled=True),
+        check("local-standin", "image", image="diamol/built-here", pulled=True),
         check("only-tagged", "image", image=f"{registry}/tagged", pulled=True),
         check("present", "image", image="diamol/ch02-hello-diamol"),
     ]))
