@@ -259,30 +259,40 @@ class Engine:
     # ---- images --------------------------------------------------------------------------------
 
     def image(self, ref: str) -> dict | None:
-        """Inspect an image by reference; only an exact tag (or digest, or id) counts, not a prefix."""
+        """Inspect an image by reference, resolved by the engine itself; kept only when the
+        reference is the image's id (or a prefix typed as one) or one of its names under the
+        engine's own naming (refs.key: Docker's docker.io/library/, Podman's localhost/)."""
         def compute():
             attrs = self.call(self.api.inspect_image, ref)
             if attrs is None:
                 return None
-            if ref.startswith("sha256:") or attrs["Id"].startswith("sha256:" + ref):
-                return attrs
-            want = refs.normalize(ref)
-            names = [refs.normalize(t) for t in attrs.get("RepoTags") or ()]
-            names += [refs.normalize(d) for d in attrs.get("RepoDigests") or ()]
-            return attrs if want in names else None
+            return attrs if self._names_image(ref, attrs) else None
         return self._memoised(("image", ref), compute)
 
+    @staticmethod
+    def _names_image(ref: str, attrs: dict) -> bool:
+        image_id = refs.bare_id(attrs.get("Id") or "")
+        if ref.startswith("sha256:"):
+            return image_id.startswith(refs.bare_id(ref))
+        if re.fullmatch(r"[0-9a-f]{12,64}", ref) and image_id.startswith(ref):
+            return True  # an id (a short one from `docker image ls` too), typed as such
+        want = refs.key(ref)
+        names = [refs.key(t) for t in attrs.get("RepoTags") or () if t and not t.startswith("<none>")]
+        names += [refs.key(d) for d in attrs.get("RepoDigests") or () if d and not d.startswith("<none>")]
+        return want in names
+
+    def _listed_images(self) -> list[dict]:
+        """Every image, listed once per run: tags() and all_tags() filter it here, the same way
+        on every engine (Podman's name filter and Docker's differ on localhost/ names)."""
+        return self._memoised(("images",), lambda: self.call(self.api.images, missing=[]) or [])
+
     def tags(self, repository: str) -> list[str]:
-        """Every tag of one repository, found by the engine's own filter."""
+        """Every tag of one repository, as people type them (web-ping:v3, whichever engine)."""
         def compute():
-            repo = refs.repository(repository)
-            found = self.call(self.api.images, name=repo, missing=[]) or []
-            out = []
-            for img in found:
-                for tag in img.get("RepoTags") or ():
-                    if refs.repository(tag) == repo:
-                        out.append(refs.familiar(refs.normalize(tag)))
-            return sorted(set(out))
+            repo = refs.repository_key(repository)
+            out = {refs.key(tag) for img in self._listed_images() for tag in img.get("RepoTags") or ()
+                   if tag and not tag.startswith("<none>") and refs.repository_key(tag) == repo}
+            return sorted(out)
         return self._memoised(("tags", repository), compute)
 
     def history(self, image_id: str) -> list[dict]:
@@ -303,8 +313,10 @@ class Engine:
 
     def containers_from(self, *image_ids: str) -> list[dict]:
         """Containers created from exactly these images, in one listing (the engine's filter also
-        matches children; each listing costs a pass over every container on the engine)."""
-        wanted = set(image_ids)
+        matches children; each listing costs a pass over every container on the engine).
+        The filter names images by bare id, the one form both Docker and Podman accept (Podman
+        ignores `sha256:<id>`); ids are compared with or without `sha256:`."""
+        wanted = {refs.bare_id(i) for i in image_ids if i}
 
         def compute():
             if not wanted:
@@ -313,7 +325,7 @@ class Engine:
                                missing=[]) or []
             out = []
             for c in listed:
-                if c.get("ImageID") not in wanted or self._is_probe(c.get("Labels")):
+                if refs.bare_id(c.get("ImageID") or "") not in wanted or self._is_probe(c.get("Labels")):
                     continue
                 attrs = self.call(self.api.inspect_container, c["Id"])
                 if attrs is not None:
@@ -530,12 +542,11 @@ class Engine:
         return "127.0.0.1"
 
     def all_tags(self) -> list[str]:
-        """Every tagged image reference on the engine, in the short form people type."""
+        """Every tagged image reference on the engine, in the short form people type (the same
+        on Docker and Podman: localhost/web-ping:latest is web-ping:latest)."""
         def compute():
-            listed = self.call(self.api.images, missing=[]) or []
-            tags = {refs.familiar(refs.normalize(t)) for img in listed for t in img.get("RepoTags") or ()
-                    if t and not t.startswith("<none>")}
-            return sorted(tags)
+            return sorted({refs.key(t) for img in self._listed_images() for t in img.get("RepoTags") or ()
+                           if t and not t.startswith("<none>")})
         return self._memoised(("all-tags",), compute)
 
 

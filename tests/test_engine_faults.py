@@ -121,7 +121,7 @@ def test_an_engine_killed_while_grading_errors_the_rest_and_still_writes_reports
             if listed.strip():
                 break
             time.sleep(0.1)
-        pid = int((engine_dir / "dockerd.pid").read_text())
+        pid = int((engine_dir / "engine.pid").read_text())
         os.kill(pid, signal.SIGKILL)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 3, out + err
