@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import ssl
+import sys
 import tarfile
 import threading
 import time
@@ -76,6 +77,31 @@ def explain_connect_failure(exc: BaseException, address: str) -> Text:
     causes = list(_causes(exc))
     text = " ".join(str(c) for c in causes)
     sock = address[len("unix://"):] if address.startswith("unix://") else ""
+    if address.startswith("npipe:") and sys.platform != "win32":
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: npipe:// is a Windows named pipe, and this "
+            "system is not Windows. Set DOCKER_HOST (or --host) to a unix:// socket or a tcp:// address.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. npipe://는 Windows의 named pipe인데 이 시스템은 "
+            "Windows가 아닙니다. DOCKER_HOST(또는 --host)를 unix:// 소켓이나 tcp:// 주소로 설정하세요.")
+    if address.startswith("npipe:") and (any(isinstance(c, FileNotFoundError) for c in causes)
+                                         or "cannot find the file" in text or "(2," in text):
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: the named pipe does not exist, so Docker "
+            "Desktop (or Podman machine) is not running. Start it, wait until it says it is running, "
+            "and run `grade` again. If your engine listens elsewhere, set DOCKER_HOST or use --host.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. named pipe가 없으니 Docker Desktop(또는 Podman "
+            "machine)이 실행 중이 아닙니다. 실행하고 준비될 때까지 기다린 뒤 `grade`를 다시 실행하세요. "
+            "엔진이 다른 주소에 있다면 DOCKER_HOST를 설정하거나 --host를 쓰세요.")
+    if sock and "podman" in sock and not os.path.exists(sock):
+        return Text(
+            f"Cannot reach Podman at {address}: the socket does not exist, so Podman's API service is "
+            "not running. Start it (`systemctl --user enable --now podman.socket`, or as root "
+            "`sudo systemctl enable --now podman.socket`; on a Mac or Windows `podman machine start`) "
+            "and run `grade` again.",
+            f"{address}에서 Podman에 연결할 수 없습니다. 소켓 파일이 없으니 Podman API 서비스가 실행 중이 "
+            "아닙니다. 서비스를 시작하고(`systemctl --user enable --now podman.socket`, root라면 "
+            "`sudo systemctl enable --now podman.socket`, Mac이나 Windows에서는 `podman machine start`) "
+            "`grade`를 다시 실행하세요.")
     if sock and not os.path.exists(sock):
         return Text(
             f"Cannot reach the Docker Engine at {address}: the socket does not exist, so Docker is "
@@ -137,20 +163,62 @@ def _short(causes) -> str:
     return msg if len(msg) < 200 else msg[:200] + "..."
 
 
-def _engine_address(host: str | None) -> str:
+def default_addresses(platform: str | None = None, env=None, home: str | None = None) -> list[str]:
+    """Where engines listen when neither --host, DOCKER_HOST nor a docker CLI context says, most
+    usual first: Docker's own default, then Docker Desktop's, rootless Docker's and Podman's."""
+    platform = platform or sys.platform
+    env = os.environ if env is None else env
+    if platform == "win32":  # Docker Desktop's named pipe; Podman machine's own
+        return ["npipe:////./pipe/docker_engine", "npipe:////./pipe/podman-machine-default"]
+    home = (home or os.path.expanduser("~")).rstrip("/")
+    if platform == "darwin":  # /var/run/docker.sock exists only if Docker Desktop may link it
+        return ["unix:///var/run/docker.sock",
+                f"unix://{home}/.docker/run/docker.sock",
+                f"unix://{home}/.local/share/containers/podman/machine/podman.sock",
+                f"unix://{home}/.local/share/containers/podman/machine/qemu/podman.sock"]
+    out = ["unix:///var/run/docker.sock"]
+    runtime = (env.get("XDG_RUNTIME_DIR") or "").rstrip("/")
+    if runtime:
+        out.append(f"unix://{runtime}/docker.sock")  # rootless Docker
+    out.append("unix:///run/podman/podman.sock")  # rootful Podman (podman.socket)
+    if runtime:
+        out.append(f"unix://{runtime}/podman/podman.sock")  # rootless Podman
+    out.append(f"unix://{home}/.docker/desktop/docker.sock")  # Docker Desktop for Linux
+    return out
+
+
+def _engine_address(host: str | None, platform: str | None = None, env=None, home: str | None = None,
+                    exists=os.path.exists, context=None) -> str:
+    """--host, else DOCKER_HOST, else the docker CLI's current context unless it is the built-in
+    default one, else the first of default_addresses() that exists (else the first of them)."""
+    env = os.environ if env is None else env
     if host:
         return host
-    if os.environ.get("DOCKER_HOST"):
-        return os.environ["DOCKER_HOST"]
+    if env.get("DOCKER_HOST"):
+        return env["DOCKER_HOST"]
+    ctx_host = context() if context is not None else _context_host(env)
+    if ctx_host:
+        return ctx_host
+    candidates = default_addresses(platform, env, home)
+    for address in candidates:
+        if address.startswith("unix://") and exists(address[len("unix://"):]):
+            return address
+    return candidates[0]
+
+
+def _context_host(env) -> str | None:
+    """The host of the docker CLI's current context (DOCKER_CONTEXT, else config.json's
+    currentContext), if one other than `default` is chosen: Docker Desktop sets desktop-linux."""
     try:
         from docker.context import ContextAPI
 
-        ctx = ContextAPI.get_current_context()
-        if ctx is not None and ctx.Host:
+        ctx = ContextAPI.get_context(env.get("DOCKER_CONTEXT")) if env.get("DOCKER_CONTEXT") \
+            else ContextAPI.get_current_context()
+        if ctx is not None and ctx.name != "default" and ctx.Host:
             return ctx.Host
     except Exception:  # a broken CLI config must not stop grading; fall back like the CLI
         pass
-    return "unix:///var/run/docker.sock"
+    return None
 
 
 def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine:
@@ -165,7 +233,7 @@ def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine
         params = kwargs_from_env()
         if host:
             params["base_url"] = host
-        elif "base_url" not in params:
+        elif "base_url" not in params and _context_host(os.environ):
             from docker.context import ContextAPI
 
             for k, v in ContextAPI.kwargs_from_context().items():

@@ -89,9 +89,13 @@ def snapshot(host: str) -> dict:
     def lines(*args):
         return sorted(filter(None, _sh(DOCKER, *args, env=env).stdout.splitlines()))
 
+    # A container's state from inspect: `ls --format {{.State}}` is "exited" on Docker but
+    # "Exited (0) 4 seconds ago" on Podman, which changes by itself.
+    ids = lines("container", "ls", "--all", "--quiet", "--no-trunc")
+    containers = lines("container", "inspect", "--format",
+                       "{{.Id}} {{.Name}} {{.State.Status}} {{.Config.Image}}", *ids) if ids else []
     return {
-        "containers": lines("container", "ls", "--all", "--no-trunc",
-                            "--format", "{{.ID}} {{.Names}} {{.State}} {{.Image}}"),
+        "containers": containers,
         "images": lines("image", "ls", "--all", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"),
         "volumes": lines("volume", "ls", "--format", "{{.Name}}"),
         "networks": lines("network", "ls", "--no-trunc", "--format", "{{.ID}} {{.Name}}"),
@@ -156,7 +160,8 @@ def cleanup(host: str, before: dict) -> None:
     new_containers = set(after["containers"]) - set(before["containers"])
     ids = [line.split()[0] for line in new_containers]
     if ids:
-        _sh(DOCKER, "container", "rm", "--force", *ids, env=env, check=False)
+        # Podman's rm --force would wait the whole stop timeout first.
+        _sh(DOCKER, "container", "rm", "--force", *(["--time", "0"] if PODMAN else []), *ids, env=env, check=False)
     old_ids = {line.split()[0] for line in before["images"]}
     for line in sorted(set(after["images"]) - set(before["images"])):
         image_id, ref = line.split(maxsplit=1)
@@ -165,7 +170,8 @@ def cleanup(host: str, before: dict) -> None:
         if image_id not in old_ids:
             _sh(DOCKER, "image", "rm", "--force", image_id, env=env, check=False)
     _sh(DOCKER, "image", "prune", "--force", env=env, check=False)
-    _sh(DOCKER, "builder", "prune", "--all", "--force", env=env, check=False)
+    if not PODMAN:  # Podman's `builder prune --all` is `image prune --all`: every unused image
+        _sh(DOCKER, "builder", "prune", "--all", "--force", env=env, check=False)
     assert snapshot(host)["images"] == before["images"], "a test left images behind"
 
 
