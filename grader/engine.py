@@ -376,7 +376,7 @@ class Engine:
             attrs = self.call(self.api.inspect_container, name)
             if attrs is None or attrs.get("Name", "").lstrip("/") != name.lstrip("/"):
                 return None
-            return attrs
+            return _portable_container(attrs)
         return self._memoised(("container", name), compute)
 
     def containers_from(self, *image_ids: str) -> list[dict]:
@@ -397,7 +397,7 @@ class Engine:
                     continue
                 attrs = self.call(self.api.inspect_container, c["Id"])
                 if attrs is not None:
-                    out.append(attrs)
+                    out.append(_portable_container(attrs))
             return out
         return self._memoised(("from", tuple(sorted(wanted))), compute)
 
@@ -616,6 +616,17 @@ class Engine:
             return sorted({refs.key(t) for img in self._listed_images() for t in img.get("RepoTags") or ()
                            if t and not t.startswith("<none>")})
         return self._memoised(("all-tags",), compute)
+
+
+def _portable_container(attrs: dict) -> dict:
+    """A container's inspect data with the image it was created from named as people type it:
+    Docker keeps what was typed (diamol/base), Podman the full name it resolved
+    (localhost/diamol/base:latest, docker.io/library/nginx:latest)."""
+    config = attrs.get("Config") or {}
+    typed = config.get("Image")
+    if isinstance(typed, str) and typed.startswith((refs.LOCAL_DOMAIN + "/", refs.DEFAULT_DOMAIN + "/")):
+        attrs = {**attrs, "Config": {**config, "Image": refs.key(typed)}}
+    return attrs
 
 
 class _StreamReader:

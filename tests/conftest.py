@@ -79,8 +79,10 @@ def standins(docker_host):
     env = {**os.environ, "DOCKER_HOST": docker_host, "DOCKER": DOCKER}
     result = _sh(str(ROOT / "scripts" / "standins"), env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    # The state every test starts from, as cleanup() leaves it: with the containerd image store
-    # the legacy builder's intermediate images are build cache, which cleanup() prunes.
+    # The state every test starts from, as cleanup() leaves it: Podman's intermediate build
+    # images are dangling, and with the containerd image store the legacy builder's are build
+    # cache; cleanup() prunes both.
+    _sh(DOCKER, "image", "prune", "--force", env=env, check=False)
     if not PODMAN:
         _sh(DOCKER, "builder", "prune", "--all", "--force", env=env, check=False)
     return docker_host
