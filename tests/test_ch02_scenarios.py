@@ -317,7 +317,9 @@ def test_container_port_matches_host_ip_and_reads_a_stopped_containers_configura
     port = free_port()
     student.docker("container", "run", "--detach", "--name", "site", "--network", net,
                    "--publish", f"127.0.0.1:{port}:80", WEB)
-    student.docker("container", "create", "--name", "later", "--publish", "9999:80/tcp", WEB)
+    # The private Podman's default network is none, which drops published ports: give it one.
+    student.docker("container", "create", "--name", "later", *(["--network", net] if PODMAN else []),
+                   "--publish", "9999:80/tcp", WEB)
     graded = grade_rubric(grade, tmp_path,
                           check("on-ip", "container_port", name="site", port=80, host_port=port, host_ip="127.0.0.1"),
                           check("any-ip", "container_port", name="site", port="80/tcp", host_ip="0.0.0.0"),
