@@ -332,6 +332,11 @@ class Engine:
         engine's own naming (refs.key: Docker's docker.io/library/, Podman's localhost/)."""
         def compute():
             attrs = self.call(self.api.inspect_image, ref)
+            short = refs.key(ref)
+            if attrs is None and short != ref and not ref.startswith("sha256:") and "@" not in ref:
+                # Podman resolves only its own names: docker.io/library/web-ping:latest is not
+                # found there when it has localhost/web-ping:latest, but web-ping:latest is.
+                attrs = self.call(self.api.inspect_image, short)
             if attrs is None:
                 return None
             return attrs if self._names_image(ref, attrs) else None
