@@ -333,7 +333,7 @@ class Engine:
         def compute():
             attrs = self.call(self.api.inspect_image, ref)
             short = refs.key(ref)
-            if attrs is None and short != ref and not ref.startswith("sha256:") and "@" not in ref:
+            if attrs is None and ref.startswith(("docker.io/", "index.docker.io/", "localhost/")) and "@" not in ref:
                 # Podman resolves only its own names: docker.io/library/web-ping:latest is not
                 # found there when it has localhost/web-ping:latest, but web-ping:latest is.
                 attrs = self.call(self.api.inspect_image, short)
