@@ -82,7 +82,7 @@ def standins(docker_host):
     # The state every test starts from, as cleanup() leaves it: Podman's intermediate build
     # images are dangling, and with the containerd image store the legacy builder's are build
     # cache; cleanup() prunes both.
-    _sh(DOCKER, "image", "prune", "--force", env=env, check=False)
+    prune_dangling(env)
     if not PODMAN:
         _sh(DOCKER, "builder", "prune", "--all", "--force", env=env, check=False)
     return docker_host
@@ -175,10 +175,18 @@ def cleanup(host: str, before: dict) -> None:
             _sh(DOCKER, "image", "rm", ref, env=env, check=False)  # untags; an old id stays
         if image_id not in old_ids:
             _sh(DOCKER, "image", "rm", "--force", image_id, env=env, check=False)
-    _sh(DOCKER, "image", "prune", "--force", env=env, check=False)
+    prune_dangling(env)
     if not PODMAN:  # Podman's `builder prune --all` is `image prune --all`: every unused image
         _sh(DOCKER, "builder", "prune", "--all", "--force", env=env, check=False)
     assert snapshot(host)["images"] == before["images"], "a test left images behind"
+
+
+def prune_dangling(env: dict) -> None:
+    """Remove dangling images. Podman's prune removes one generation of them at a time (its
+    intermediate build images) and prints their ids: prune until it prints none."""
+    for _ in range(10 if PODMAN else 1):
+        if not _sh(DOCKER, "image", "prune", "--force", env=env, check=False).stdout.strip():
+            break
 
 
 class Graded:
