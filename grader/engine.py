@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import ssl
+import sys
 import tarfile
 import threading
 import time
@@ -98,6 +99,31 @@ def explain_connect_failure(exc: BaseException, address: str) -> Text:
     causes = list(_causes(exc))
     text = " ".join(str(c) for c in causes)
     sock = address[len("unix://"):] if address.startswith("unix://") else ""
+    if address.startswith("npipe:") and sys.platform != "win32":
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: npipe:// is a Windows named pipe, and this "
+            "system is not Windows. Set DOCKER_HOST (or --host) to a unix:// socket or a tcp:// address.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. npipe://는 Windows의 named pipe인데 이 시스템은 "
+            "Windows가 아닙니다. DOCKER_HOST(또는 --host)를 unix:// 소켓이나 tcp:// 주소로 설정하세요.")
+    if address.startswith("npipe:") and (any(isinstance(c, FileNotFoundError) for c in causes)
+                                         or "cannot find the file" in text or "(2," in text):
+        return Text(
+            f"Cannot reach the Docker Engine at {address}: the named pipe does not exist, so Docker "
+            "Desktop (or Podman machine) is not running. Start it, wait until it says it is running, "
+            "and run `grade` again. If your engine listens elsewhere, set DOCKER_HOST or use --host.",
+            f"{address}에서 Docker 엔진에 연결할 수 없습니다. named pipe가 없으니 Docker Desktop(또는 Podman "
+            "machine)이 실행 중이 아닙니다. 실행하고 준비될 때까지 기다린 뒤 `grade`를 다시 실행하세요. "
+            "엔진이 다른 주소에 있다면 DOCKER_HOST를 설정하거나 --host를 쓰세요.")
+    if sock and "podman" in sock and not os.path.exists(sock):
+        return Text(
+            f"Cannot reach Podman at {address}: the socket does not exist, so Podman's API service is "
+            "not running. Start it (`systemctl --user enable --now podman.socket`, or as root "
+            "`sudo systemctl enable --now podman.socket`; on a Mac or Windows `podman machine start`) "
+            "and run `grade` again.",
+            f"{address}에서 Podman에 연결할 수 없습니다. 소켓 파일이 없으니 Podman API 서비스가 실행 중이 "
+            "아닙니다. 서비스를 시작하고(`systemctl --user enable --now podman.socket`, root라면 "
+            "`sudo systemctl enable --now podman.socket`, Mac이나 Windows에서는 `podman machine start`) "
+            "`grade`를 다시 실행하세요.")
     if sock and not os.path.exists(sock):
         return Text(
             f"Cannot reach the Docker Engine at {address}: the socket does not exist, so Docker is "
@@ -159,20 +185,62 @@ def _short(causes) -> str:
     return msg if len(msg) < 200 else msg[:200] + "..."
 
 
-def _engine_address(host: str | None) -> str:
+def default_addresses(platform: str | None = None, env=None, home: str | None = None) -> list[str]:
+    """Where engines listen when neither --host, DOCKER_HOST nor a docker CLI context says, most
+    usual first: Docker's own default, then Docker Desktop's, rootless Docker's and Podman's."""
+    platform = platform or sys.platform
+    env = os.environ if env is None else env
+    if platform == "win32":  # Docker Desktop's named pipe; Podman machine's own
+        return ["npipe:////./pipe/docker_engine", "npipe:////./pipe/podman-machine-default"]
+    home = (home or os.path.expanduser("~")).rstrip("/")
+    if platform == "darwin":  # /var/run/docker.sock exists only if Docker Desktop may link it
+        return ["unix:///var/run/docker.sock",
+                f"unix://{home}/.docker/run/docker.sock",
+                f"unix://{home}/.local/share/containers/podman/machine/podman.sock",
+                f"unix://{home}/.local/share/containers/podman/machine/qemu/podman.sock"]
+    out = ["unix:///var/run/docker.sock"]
+    runtime = (env.get("XDG_RUNTIME_DIR") or "").rstrip("/")
+    if runtime:
+        out.append(f"unix://{runtime}/docker.sock")  # rootless Docker
+    out.append("unix:///run/podman/podman.sock")  # rootful Podman (podman.socket)
+    if runtime:
+        out.append(f"unix://{runtime}/podman/podman.sock")  # rootless Podman
+    out.append(f"unix://{home}/.docker/desktop/docker.sock")  # Docker Desktop for Linux
+    return out
+
+
+def _engine_address(host: str | None, platform: str | None = None, env=None, home: str | None = None,
+                    exists=os.path.exists, context=None) -> str:
+    """--host, else DOCKER_HOST, else the docker CLI's current context unless it is the built-in
+    default one, else the first of default_addresses() that exists (else the first of them)."""
+    env = os.environ if env is None else env
     if host:
         return host
-    if os.environ.get("DOCKER_HOST"):
-        return os.environ["DOCKER_HOST"]
+    if env.get("DOCKER_HOST"):
+        return env["DOCKER_HOST"]
+    ctx_host = context() if context is not None else _context_host(env)
+    if ctx_host:
+        return ctx_host
+    candidates = default_addresses(platform, env, home)
+    for address in candidates:
+        if address.startswith("unix://") and exists(address[len("unix://"):]):
+            return address
+    return candidates[0]
+
+
+def _context_host(env) -> str | None:
+    """The host of the docker CLI's current context (DOCKER_CONTEXT, else config.json's
+    currentContext), if one other than `default` is chosen: Docker Desktop sets desktop-linux."""
     try:
         from docker.context import ContextAPI
 
-        ctx = ContextAPI.get_current_context()
-        if ctx is not None and ctx.Host:
+        ctx = ContextAPI.get_context(env.get("DOCKER_CONTEXT")) if env.get("DOCKER_CONTEXT") \
+            else ContextAPI.get_current_context()
+        if ctx is not None and ctx.name != "default" and ctx.Host:
             return ctx.Host
     except Exception:  # a broken CLI config must not stop grading; fall back like the CLI
         pass
-    return "unix:///var/run/docker.sock"
+    return None
 
 
 def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine:
@@ -187,7 +255,7 @@ def connect(host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Engine
         params = kwargs_from_env()
         if host:
             params["base_url"] = host
-        elif "base_url" not in params:
+        elif "base_url" not in params and _context_host(os.environ):
             from docker.context import ContextAPI
 
             for k, v in ContextAPI.kwargs_from_context().items():
@@ -287,42 +355,57 @@ class Engine:
     # ---- images --------------------------------------------------------------------------------
 
     def image(self, ref: str) -> dict | None:
-        """Inspect an image by reference; only an exact tag (or digest, or id) counts, not a prefix."""
+        """Inspect an image by reference, resolved by the engine itself; kept only when the
+        reference is the image's id (or a prefix typed as one) or one of its names under the
+        engine's own naming (refs.key: Docker's docker.io/library/, Podman's localhost/)."""
         def compute():
             attrs = self.call(self.api.inspect_image, ref)
+            short = refs.key(ref)
+            if attrs is None and ref.startswith(("docker.io/", "index.docker.io/", "localhost/")) and "@" not in ref:
+                # Podman resolves only its own names: docker.io/library/web-ping:latest is not
+                # found there when it has localhost/web-ping:latest, but web-ping:latest is.
+                attrs = self.call(self.api.inspect_image, short)
             if attrs is None:
                 return None
-            if ref.startswith("sha256:") or attrs["Id"].startswith("sha256:" + ref):
-                return attrs
-            want = refs.normalize(ref)
-            names = [refs.normalize(t) for t in attrs.get("RepoTags") or ()]
-            names += [refs.normalize(d) for d in attrs.get("RepoDigests") or ()]
-            return attrs if want in names else None
+            return attrs if self._names_image(ref, attrs) else None
         return self._memoised(("image", ref), compute)
 
+    @staticmethod
+    def _names_image(ref: str, attrs: dict) -> bool:
+        image_id = refs.bare_id(attrs.get("Id") or "")
+        if ref.startswith("sha256:"):
+            return image_id.startswith(refs.bare_id(ref))
+        if re.fullmatch(r"[0-9a-f]{12,64}", ref) and image_id.startswith(ref):
+            return True  # an id (a short one from `docker image ls` too), typed as such
+        want = refs.key(ref)
+        names = [refs.key(t) for t in attrs.get("RepoTags") or () if t and not t.startswith("<none>")]
+        names += [refs.key(d) for d in attrs.get("RepoDigests") or () if d and not d.startswith("<none>")]
+        return want in names
+
+    def _listed_images(self) -> list[dict]:
+        """Every image, listed once per run: tags() and all_tags() filter it here, the same way
+        on every engine (Podman's name filter and Docker's differ on localhost/ names)."""
+        return self._memoised(("images",), lambda: self.call(self.api.images, missing=[]) or [])
+
     def tags(self, repository: str) -> list[str]:
-        """Every tag of one repository, found by the engine's own filter."""
+        """Every tag of one repository, as people type them (web-ping:v3, whichever engine)."""
         def compute():
-            repo = refs.repository(repository)
-            found = self.call(self.api.images, name=repo, missing=[]) or []
-            out = []
-            for img in found:
-                for tag in img.get("RepoTags") or ():
-                    if refs.repository(tag) == repo:
-                        out.append(refs.familiar(refs.normalize(tag)))
-            return sorted(set(out))
+            repo = refs.repository_key(repository)
+            out = {refs.key(tag) for img in self._listed_images() for tag in img.get("RepoTags") or ()
+                   if tag and not tag.startswith("<none>") and refs.repository_key(tag) == repo}
+            return sorted(out)
         return self._memoised(("tags", repository), compute)
 
     def tags_by_image(self, repository: str) -> dict[str, list[str]]:
-        """The tags of one repository grouped by image id, from one listing: thousands of tags
-        of a few images cost a few history reads, not one inspect per tag."""
+        """The tags of one repository grouped by image id, from the one listing: thousands of
+        tags of a few images cost a few history reads, not one inspect per tag."""
         def compute():
-            repo = refs.repository(repository)
+            repo = refs.repository_key(repository)
             out: dict[str, set] = {}
-            for img in self.call(self.api.images, name=repo, missing=[]) or []:
+            for img in self._listed_images():
                 for tag in img.get("RepoTags") or ():
-                    if refs.repository(tag) == repo:
-                        out.setdefault(img["Id"], set()).add(refs.familiar(refs.normalize(tag)))
+                    if tag and not tag.startswith("<none>") and refs.repository_key(tag) == repo:
+                        out.setdefault(img["Id"], set()).add(refs.key(tag))
             return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=lambda kv: min(kv[1]))}
         return self._memoised(("tags-by-image", repository), compute)
 
@@ -339,7 +422,7 @@ class Engine:
             attrs = self.call(self.api.inspect_container, name)
             if attrs is None or attrs.get("Name", "").lstrip("/") != name.lstrip("/"):
                 return None
-            return attrs
+            return _portable_container(attrs)
         return self._memoised(("container", name), compute)
 
     def containers_from(self, *image_ids: str) -> Containers:
@@ -348,15 +431,17 @@ class Engine:
         inspected only when a check gets to it: a check that stops at the first container passing
         does not inspect the thousands after it. Those that ran come first (newest first), listed
         on their own: an engine lists a few started containers quickly, while listing thousands
-        of never-started ones costs it most of a second; they are listed only if needed."""
-        wanted = set(image_ids)
+        of never-started ones costs it most of a second; they are listed only if needed.
+        The filter names images by bare id, the one form both Docker and Podman accept (Podman
+        ignores `sha256:<id>`); ids are compared with or without `sha256:`."""
+        wanted = {refs.bare_id(i) for i in image_ids if i}
 
         def listing(**filters):
             def ids():
                 listed = self.call(self.api.containers, all=True,
                                    filters={"ancestor": sorted(wanted), **filters}, missing=[]) or []
                 return [c["Id"] for c in listed
-                        if c.get("ImageID") in wanted and not self._is_probe(c.get("Labels"))]
+                        if refs.bare_id(c.get("ImageID") or "") in wanted and not self._is_probe(c.get("Labels"))]
             return ids
 
         def compute():
@@ -367,8 +452,10 @@ class Engine:
         return self._memoised(("from", tuple(sorted(wanted))), compute)
 
     def inspect_container(self, container_id: str) -> dict | None:
-        return self._memoised(("inspect", container_id),
-                              lambda: self.call(self.api.inspect_container, container_id))
+        def compute():
+            attrs = self.call(self.api.inspect_container, container_id)
+            return None if attrs is None else _portable_container(attrs)
+        return self._memoised(("inspect", container_id), compute)
 
     def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
         """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
@@ -593,12 +680,11 @@ class Engine:
         return "127.0.0.1"
 
     def all_tags(self) -> list[str]:
-        """Every tagged image reference on the engine, in the short form people type."""
+        """Every tagged image reference on the engine, in the short form people type (the same
+        on Docker and Podman: localhost/web-ping:latest is web-ping:latest)."""
         def compute():
-            listed = self.call(self.api.images, missing=[]) or []
-            tags = {refs.familiar(refs.normalize(t)) for img in listed for t in img.get("RepoTags") or ()
-                    if t and not t.startswith("<none>")}
-            return sorted(tags)
+            return sorted({refs.key(t) for img in self._listed_images() for t in img.get("RepoTags") or ()
+                           if t and not t.startswith("<none>")})
         return self._memoised(("all-tags",), compute)
 
 
@@ -630,6 +716,17 @@ class Containers:
 
     def __bool__(self) -> bool:
         return self._id(0) is not None
+
+
+def _portable_container(attrs: dict) -> dict:
+    """A container's inspect data with the image it was created from named as people type it:
+    Docker keeps what was typed (diamol/base), Podman the full name it resolved
+    (localhost/diamol/base:latest, docker.io/library/nginx:latest)."""
+    config = attrs.get("Config") or {}
+    typed = config.get("Image")
+    if isinstance(typed, str) and typed.startswith((refs.LOCAL_DOMAIN + "/", refs.DEFAULT_DOMAIN + "/")):
+        attrs = {**attrs, "Config": {**config, "Image": refs.key(typed)}}
+    return attrs
 
 
 class _StreamReader:

@@ -9,17 +9,33 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
 STALE = 7 * 24 * 3600  # a dead run's journal for an engine no run has met since: dropped after a week
 
 
-def state_dir() -> Path:
-    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "grade" / "probes"
+def state_dir(platform: str | None = None, env=None, home: Path | None = None) -> Path:
+    """Where a user's own state lives, by the platform's convention: XDG_STATE_HOME if set, else
+    %LOCALAPPDATA% on Windows, ~/Library/Application Support on macOS, ~/.local/state elsewhere."""
+    platform = platform or sys.platform
+    env = os.environ if env is None else env
+    home = Path(home) if home is not None else Path.home()
+    if env.get("XDG_STATE_HOME"):
+        base = Path(env["XDG_STATE_HOME"])
+    elif platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = home / ".local" / "state"
+    return base / "grade" / "probes"
 
 
 def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return _alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -27,6 +43,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's live process
         return True
     return True
+
+
+def _alive_windows(pid: int) -> bool:
+    """On Windows os.kill(pid, 0) would terminate the process: ask for its exit code instead."""
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.GetLastError() == 5  # access denied: it exists, someone else's
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _age(path: Path) -> float:

@@ -50,9 +50,11 @@ def reap(engine_dir: Path) -> None:
 
 @contextlib.contextmanager
 def throwaway_engine(extra_args: str = ""):
-    """A private engine of its own, for tests that break it; yields (unix host, engine dir)."""
+    """A private engine of its own, of the kind the tests run on, for tests that break it; yields
+    (unix host, engine dir); the engine's process id is in engine.pid there."""
     engine_dir = tempfile.mkdtemp(prefix="grade-fault-engine-")
-    env = {**os.environ, "GRADE_ENGINE_DIR": engine_dir, "GRADE_ENGINE_ARGS": extra_args}
+    env = {**os.environ, "GRADE_ENGINE_DIR": engine_dir, "GRADE_ENGINE_ARGS": extra_args,
+           "GRADE_ENGINE_KIND": os.environ.get("GRADE_TEST_ENGINE") or "docker20"}
     try:
         subprocess.run([ENGINE, "start"], env=env, check=True, capture_output=True, text=True)
         host = subprocess.run([ENGINE, "host"], env=env, check=True, capture_output=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LAB, run_grade
+from conftest import LAB, PODMAN, run_grade
 
 ALL = {
     "pull-web-ping": 1, "env-override": 3, "web-ping-tag": 2, "web-ping-base": 1, "web-ping-env": 2,
@@ -16,7 +16,12 @@ ALL = {
 }
 
 
-@pytest.mark.parametrize("buildkit", [True, False], ids=["buildkit", "legacy-builder"])
+ONE_BUILDER = pytest.mark.skipif(PODMAN, reason="Podman has one builder (buildah): DOCKER_BUILDKIT "
+                                 "changes nothing, and its builds write no BuildKit marker")
+
+
+@pytest.mark.parametrize("buildkit", [True, pytest.param(False, marks=ONE_BUILDER)],
+                         ids=["buildkit", "legacy-builder"])
 def test_reference_solution_scores_full_marks_and_bonus(student, grade, buildkit):
     student.buildkit = buildkit
     student.solution()
@@ -193,7 +198,7 @@ def lab_points(graded) -> dict:
 
 
 @pytest.mark.parametrize("buildkit, run, why", [
-    (True, "RUN echo Elton >> ch03.txt", "built from a Dockerfile"),
+    pytest.param(True, "RUN echo Elton >> ch03.txt", "built from a Dockerfile", marks=ONE_BUILDER),
     (False, "RUN echo Elton >> ch03.txt", "build step"),
     (False, 'RUN ["/bin/sh", "-c", "echo Elton >> ch03.txt"]', "build step"),
 ], ids=["buildkit", "legacy", "legacy-exec-form"])
@@ -259,7 +264,9 @@ def test_lab_command_given_on_the_command_line_is_a_commit(student, grade, chang
     student.docker("container", "commit", *change, "ch03lab", "ch03-lab-soln")
     graded = grade()
     assert graded.points() == ALL, graded.check("lab-commit")["message"]
-    assert "sh -c echo Elton >> ch03.txt" in graded.check("lab-commit")["message"]
+    # Docker's commit records the container's command; Podman's records /bin/sh.
+    command = "'/bin/sh'" if PODMAN else "sh -c echo Elton >> ch03.txt"
+    assert command in graded.check("lab-commit")["message"]
     assert graded.code == 0
 
 

@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import check, grade_env, rubric
+from conftest import ENGINE, check, grade_env, rubric
 
 PROBE = "org.grade.probe"
 SLOW = check("slow", "run", image="diamol/base", command="sleep 60", expect="never printed", timeout=60)
@@ -71,7 +71,8 @@ def test_a_journal_never_gets_an_unlabelled_container_removed(student, tmp_path,
                       + "\n" + mine + "\n")
     graded = grade("--rubric", str(rubric(tmp_path, check("base", "image", image="diamol/base"))), read_only=False)
     assert graded.code == 0
-    assert student.docker("container", "inspect", "--format", "{{.Name}}", mine).strip() == "/students-own"
+    # Docker names it /students-own, Podman students-own.
+    assert student.docker("container", "inspect", "--format", "{{.Name}}", mine).strip().lstrip("/") == "students-own"
     assert not forged.exists()
 
 
@@ -208,7 +209,10 @@ def test_a_rebuild_leaves_a_dangling_image_and_the_new_one_is_graded(student, tm
     first = student.docker("image", "inspect", "--format", "{{.Id}}", "rebuilt").strip()
     before = dangling()
     student.build("rebuilt", "FROM diamol/base\nENV METHOD=HEAD\n")
-    assert dangling() - before == {first.split(":")[1][:12]}
+    if ENGINE == "docker26-containerd":  # this image store deletes an image whose only name moved
+        assert dangling() == before and first not in student.docker("image", "ls", "--quiet", "--no-trunc")
+    else:
+        assert dangling() - before == {first.split(":")[-1][:12]}  # Podman's ids have no sha256:
     graded = grade("--rubric", str(rubric(tmp_path, check("env", "image_config", image="rebuilt",
                                                            env={"METHOD": "HEAD"}))))
     assert graded.points() == {"env": 1}
