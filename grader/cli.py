@@ -233,10 +233,14 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
     from .engine import EngineUnavailable, connect
     from .grading import grade, unreachable_report
     from .reports import json_report, junit, terminal
+    from .reports.live import Live as LiveView
 
     student = student or _default_student()
     signal.signal(signal.SIGTERM, _on_sigterm)
     engine = None
+    # On a terminal, results appear as checks finish and running probes show their wait; piped
+    # (CI logs), the report is printed once at the end, as stable plain text.
+    live = LiveView(rubric, lang, color=True) if sys.stdout.isatty() else None
     try:
         try:
             engine = connect(host, timeout=call_timeout)
@@ -245,9 +249,17 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
             report = unreachable_report(rubric, student, e)
         else:
             engine.remove_orphans()
-            report = grade(rubric, engine, student, budget=timeout)
+            if live is not None:
+                live.open(student)
+                report = grade(rubric, engine, student, budget=timeout,
+                               on_progress=live.started, on_result=live.finished)
+                live.close(report)
+            else:
+                report = grade(rubric, engine, student, budget=timeout)
             engine.close()
     except KeyboardInterrupt:
+        if live is not None:
+            live.close()
         if engine is not None:
             engine.cleanup()
         _say(Text("Interrupted: grading stopped and its probe containers were removed.",
@@ -255,8 +267,8 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
         sys.exit(EXIT_INTERRUPTED)
     from .signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
     # The grade is shown first: a report file that cannot be written must not lose it.
-    if engine is not None:
-        click.echo(terminal.render(report, lang, color=sys.stdout.isatty()), nl=False)
+    if engine is not None and live is None:
+        click.echo(terminal.render(report, lang, color=False), nl=False)
     written = True
     if json_path:
         written &= _write(json_path, json_report.render(report, lang, key_from_env()), lang)
