@@ -29,7 +29,7 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             near = difflib.get_close_matches(args[0], [c for c in self.commands if c != self.default], n=1)
-            if near and not _looks_like_lab(args[0]):
+            if near and not args[0].startswith("-") and not _looks_like_lab(args[0]):
                 # `grade lsit`: a command mistyped, not a lab (labs are ids like ch03).
                 lang = detect_lang(_option_value(args, "--lang"))
                 _say(Text(f"There is no command '{args[0]}'. Did you mean `grade {near[0]}`?",

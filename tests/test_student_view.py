@@ -66,9 +66,10 @@ def test_layers_evidence_says_where_the_order_breaks_among_the_students_own_entr
     assert evidence[0] == ("order breaks: `WORKDIR /web-ping` is entry 2, before `ENV INTERVAL=3000` "
                            "(entry 5), which comes first in the order")
     # Only the entries above diamol/node, in Dockerfile order: all six, none of the base's.
-    assert [e.split(" ✓")[0] for e in evidence[1:]] == [
+    assert [e.split(" ✓")[0] for e in evidence[1:6]] == [
         "1. ENV TARGET=blog.sixeyed.com", "2. WORKDIR /web-ping", "3. COPY app.js .",
-        "4. ENV METHOD=HEAD", "5. ENV INTERVAL=3000", '6. CMD ["node", "/web-ping/app.js"]']
+        "4. ENV METHOD=HEAD", "5. ENV INTERVAL=3000"]
+    assert len(evidence) == 7 and evidence[6].startswith("6. CMD ")
     assert "      · order breaks: `WORKDIR /web-ping` is entry 2" in graded.out
     assert "      · ... 3 more" in graded.out  # the terminal shows 4 lines and says how many it cut
 
