@@ -24,7 +24,7 @@ def test_reference_solution_scores_full_marks_and_bonus(student, grade, buildkit
     assert graded.points() == ALL
     assert graded.report["score"] == 27 and graded.report["max_score"] == 25
     assert graded.code == 0
-    assert "27/25" in graded.out
+    assert "Total: 25/25 (100.0%), bonus +2 of 2" in graded.out and "Every check passed" in graded.out
 
 
 def test_nothing_done_scores_only_the_pulled_image(student, grade):
@@ -99,7 +99,7 @@ def test_detached_run_without_override_scores_everything_but_env_override(studen
     assert "TARGET='blog.sixeyed.com'" in graded.check("env-override")["message"]
     graded.assert_hint_shown("env-override")
     assert graded.report["score"] == 24 and graded.code == 1
-    assert "24/25" in graded.out
+    assert "Total: 22/25 (88.0%), bonus +2 of 2" in graded.out
 
 
 def test_override_to_the_default_target_does_not_count(student, grade):
