@@ -110,7 +110,7 @@ class Run(Check):
                     f"`docker container run {p['image']}`.",
                     f"{path.rsplit('/', 1)[-1]} 파일을 이미지에 복사하세요(Dockerfile 옆에 파일을 두고 "
                     f"WORKDIR 다음에 `COPY {path.rsplit('/', 1)[-1]} .` 추가). 다시 빌드한 뒤 "
-                    f"`docker container run {p['image']}`으로 확인해 보세요."))
+                    f"`docker container run {p['image']}` 명령으로 확인해 보세요."))
         if "expect" in p and not matched and result.overflowed:
             return failed(f"`{self._how()}` printed more than {PROBE_OUTPUT // 1000} KB without "
                           f"/{p['expect']}/", f"`{self._how()}` 명령이 /{p['expect']}/ 없이 "

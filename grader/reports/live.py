@@ -17,7 +17,7 @@ from ..rubric import CheckSpec, Rubric
 from . import terminal
 
 WAITING = {"en": ("… {title} ({s} s): waiting for {what}", "… {title} ({s} s)"),
-           "ko": ("… {title} ({s}초): 기다리는 중: {what}", "… {title} ({s}초)")}
+           "ko": ("… {title} ({s}초째 기다리는 중): {what}", "… {title} ({s}초째)")}
 TICK = 1.0  # seconds between redraws of the running lines
 
 
