@@ -170,7 +170,9 @@ def test_web_ping_tagged_under_another_name(student, grade):
     assert points["cache-order"] == 0 and graded.status("cache-order") == "failed"
     assert "web-ping" in graded.check("cache-order")["message"]
     assert graded.report["score"] == 12 and graded.code == 1
-    graded.assert_hint_shown("web-ping-tag")
+    # The image is there under a near name: the hint says how to give it the lab's name.
+    assert "did you mean webping?" in graded.check("web-ping-tag")["message"]
+    assert "Try: Give your image the name the lab asks for: `docker image tag webping web-ping:latest`" in graded.out
 
 
 def test_only_v3_built(student, grade):
