@@ -4,8 +4,10 @@ Heavy modules (the docker SDK, jsonschema) are imported inside commands so `grad
 """
 from __future__ import annotations
 
+import difflib
 import getpass
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -26,13 +28,62 @@ class DefaultGroup(click.Group):
 
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            near = difflib.get_close_matches(args[0], [c for c in self.commands if c != self.default], n=1)
+            if near and not args[0].startswith("-") and not _looks_like_lab(args[0]):
+                # `grade lsit`: a command mistyped, not a lab (labs are ids like ch03).
+                lang = detect_lang(_option_value(args, "--lang"))
+                _say(Text(f"There is no command '{args[0]}'. Did you mean `grade {near[0]}`?",
+                          f"'{args[0]}' 명령은 없습니다. `grade {near[0]}` 명령을 찾으시나요?"), lang)
+                sys.exit(EXIT_USAGE)
             args = [self.default] + list(args)
         elif not args:
             args = [self.default]
         return super().parse_args(ctx, args)
 
+    def resolve_command(self, ctx, args):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        # The grading command is typed `grade ch03`: its usage and errors say `grade LAB`, never
+        # the hidden name `check` that nobody types.
+        return ("LAB" if name == self.default else name), cmd, rest
+
     def format_usage(self, ctx, formatter):
         formatter.write_usage("grade", "LAB [OPTIONS] | COMMAND [ARGS]...")
+
+
+class LabCommand(click.Command):
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage("grade", "LAB [OPTIONS]")
+
+
+def _looks_like_lab(word: str) -> bool:
+    """ch03, CH03, ch-03: a chapter id rather than a command."""
+    return bool(re.fullmatch(r"(?i)ch[-_ ]?\d+.*", word))
+
+
+def _option_value(args, name: str):
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def _check_host(host: str | None, lang: str) -> None:
+    """An engine address needs its scheme, as DOCKER_HOST does: suggest the one meant."""
+    if not host or "://" in host:
+        return
+    if host.startswith("/") or host.endswith(".sock"):
+        meant = "unix://" + host
+    elif re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d+", host):
+        meant = "tcp://" + host
+    else:
+        meant = f"tcp://{host}:2376"
+    _say(Text(f"--host {host}: an engine address starts with unix:// or tcp://. Did you mean "
+              f"--host {meant}?",
+              f"--host {host}: 엔진 주소는 unix:// 또는 tcp://로 시작합니다. --host {meant} 주소를 뜻하셨나요?"),
+         lang)
+    sys.exit(EXIT_USAGE)
 
 
 def _lang(value):
@@ -48,13 +99,21 @@ def _load(lab: str | None, rubric_file: str | None, lang: str):
     from . import labs
     from .rubric import RubricError, load
 
+    if rubric_file and lab:
+        _say(Text(f"Give a lab or --rubric FILE, not both: `grade {lab}` grades the bundled lab, "
+                  f"`grade --rubric {rubric_file}` grades that file.",
+                  f"실습 이름과 --rubric FILE 중 하나만 주세요. `grade {lab}` 명령은 제공되는 실습을, "
+                  f"`grade --rubric {rubric_file}` 명령은 그 파일을 채점합니다."), lang)
+        sys.exit(EXIT_USAGE)
     if rubric_file:
         path = Path(rubric_file)
     elif lab:
+        if not labs.is_id(lab) and labs.is_id(lab.lower()) and labs.find(lab.lower()):
+            lab = lab.lower()  # `grade CH03`: lab ids are lower-case, and only one is meant
         if not labs.is_id(lab):
             _say(Text(f"'{lab}' is not a lab name: lab names are like ch03 (lower-case letters, digits "
                       "and '-'). To use a rubric file, give it with --rubric FILE.",
-                      f"'{lab}'은(는) 실습 이름이 아닙니다. 실습 이름은 ch03처럼 영소문자, 숫자, '-'로만 "
+                      f"'{lab}' 값은 실습 이름이 아닙니다. 실습 이름은 ch03처럼 영소문자, 숫자, '-'로만 "
                       "이루어집니다. 루브릭 파일을 쓰려면 --rubric FILE로 주세요."), lang)
             sys.exit(EXIT_USAGE)
         path = labs.find(lab)
@@ -63,7 +122,7 @@ def _load(lab: str | None, rubric_file: str | None, lang: str):
             known = ", ".join(labs.bundled()) or "-"
             msg = Text(f"There is no lab called '{lab}'." + (f" Did you mean '{near}'?" if near else "") +
                        f" Bundled labs: {known}. Run `grade list` to see them.",
-                       f"'{lab}'라는 실습이 없습니다." + (f" '{near}'을(를) 의도하셨나요?" if near else "") +
+                       f"'{lab}' 실습은 없습니다." + (f" '{near}' 실습을 찾으시나요?" if near else "") +
                        f" 제공되는 실습: {known}. `grade list`로 볼 수 있습니다.")
             _say(msg, lang)
             sys.exit(EXIT_USAGE)
@@ -100,7 +159,7 @@ def _check_report_path(path: str, option: str, lang: str) -> None:
     if not parent.is_dir():
         _say(Text(f"{option} {path}: the folder {parent} does not exist (or is not a folder); create it "
                   "first, e.g. `mkdir -p " + str(parent) + "`",
-                  f"{option} {path}: 폴더 {parent}이(가) 없습니다(또는 폴더가 아닙니다). 먼저 만드세요. "
+                  f"{option} {path}: {parent} 폴더가 없습니다(또는 폴더가 아닙니다). 먼저 만드세요. "
                   "예: `mkdir -p " + str(parent) + "`"), lang)
         sys.exit(EXIT_USAGE)
 
@@ -117,7 +176,7 @@ def _write(path: str, content: str, lang: str) -> bool:
         return True
     except OSError as e:
         _say(Text(f"Could not write the report {path}: {e.strerror or e}",
-                  f"보고서 {path}을(를) 쓸 수 없습니다: {e.strerror or e}"), lang)
+                  f"보고서 파일 {path}에 쓸 수 없습니다: {e.strerror or e}"), lang)
         return False
 
 
@@ -147,7 +206,7 @@ def main():
     """
 
 
-@main.command("check", hidden=True)
+@main.command("check", hidden=True, cls=LabCommand)
 @click.argument("lab", required=False)
 @click.option("--rubric", "rubric_file", type=click.Path(dir_okay=False),
               help="Grade this rubric file instead of a bundled lab.")
@@ -164,19 +223,24 @@ def main():
               help="Seconds to wait for each engine call.")
 @LANG_OPTION
 def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_timeout, lang):
-    """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine."""
+    """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine: `grade ch03`."""
     lang = _lang(lang)
     rubric = _load(lab, rubric_file, lang)
+    _check_host(host, lang)
     for path, option in ((json_path, "--json"), (junit_path, "--junit")):
         if path:
             _check_report_path(path, option, lang)
     from .engine import EngineUnavailable, connect
     from .grading import grade, unreachable_report
     from .reports import json_report, junit, terminal
+    from .reports.live import Live as LiveView
 
     student = student or _default_student()
     signal.signal(signal.SIGTERM, _on_sigterm)
     engine = None
+    # On a terminal, results appear as checks finish and running probes show their wait; piped
+    # (CI logs), the report is printed once at the end, as stable plain text.
+    live = LiveView(rubric, lang, color=True) if sys.stdout.isatty() else None
     try:
         try:
             engine = connect(host, timeout=call_timeout)
@@ -185,9 +249,17 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
             report = unreachable_report(rubric, student, e)
         else:
             engine.remove_orphans()
-            report = grade(rubric, engine, student, budget=timeout)
+            if live is not None:
+                live.open(student)
+                report = grade(rubric, engine, student, budget=timeout,
+                               on_progress=live.started, on_result=live.finished)
+                live.close(report)
+            else:
+                report = grade(rubric, engine, student, budget=timeout)
             engine.close()
     except KeyboardInterrupt:
+        if live is not None:
+            live.close()
         if engine is not None:
             engine.cleanup()
         _say(Text("Interrupted: grading stopped and its probe containers were removed.",
@@ -195,8 +267,8 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
         sys.exit(EXIT_INTERRUPTED)
     from .signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
     # The grade is shown first: a report file that cannot be written must not lose it.
-    if engine is not None:
-        click.echo(terminal.render(report, lang, color=sys.stdout.isatty()), nl=False)
+    if engine is not None and live is None:
+        click.echo(terminal.render(report, lang, color=False), nl=False)
     written = True
     if json_path:
         written &= _write(json_path, json_report.render(report, lang, key_from_env()), lang)

@@ -6,6 +6,7 @@ import queue
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import Callable
 
 from .checks import KINDS, Fail
 from .engine import Engine, EngineError, ObjectError
@@ -96,17 +97,35 @@ def run_check(spec: CheckSpec, engine: Engine) -> Result:
 SLOW_KINDS = ("all", "run", "image_file", "container_file", "http")
 
 
-def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = None) -> Report:
+class _Results(dict):
+    """Results by check id that tell an observer (a live terminal) of each one as it is set."""
+
+    def __init__(self, on_result: Callable[[Result], None] | None):
+        super().__init__()
+        self.on_result = on_result
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        if self.on_result is not None:
+            self.on_result(value)
+
+
+def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = None,
+          on_progress: Callable[[CheckSpec], None] | None = None,
+          on_result: Callable[[Result], None] | None = None) -> Report:
     """Grade every check; with a `budget` (seconds), checks still running when it is spent are
     errors (the engine is too slow: not the student's fault) and their probes are removed.
 
     A check starts as soon as the checks it needs have passed (not when a whole level is done),
     slow kinds first. The calling thread keeps the clock: workers are daemon threads, so one
-    stuck in I/O is left behind, never waited for."""
+    stuck in I/O is left behind, never waited for.
+
+    `on_progress(spec)` is called when a check starts running, `on_result(result)` when its
+    result is known; both on the calling thread (the terminal shows progress through them)."""
     report = Report(lab=rubric.lab, title=rubric.title, student=student, engine=dict(engine.info))
     start = time.monotonic()
     deadline = start + budget if budget else None
-    results: dict[str, Result] = {}
+    results: dict[str, Result] = _Results(on_result)
     if engine.info.get("os") not in ("", "linux"):
         report.fault = Text(
             f"this lab needs a Linux engine; this one runs {engine.info['os']} containers. Switch "
@@ -134,6 +153,8 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
                             f"검사하지 않음: 먼저 {ko} 항목을 통과해야 합니다")))
                     else:
                         running[pool.submit(run_check, spec, engine)] = spec
+                        if on_progress is not None:
+                            on_progress(spec)
                 if not running:
                     continue  # only skips this pass: they may unblock more checks (needs has no cycles)
             if report.fault is not None:

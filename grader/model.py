@@ -67,6 +67,24 @@ class Report:
         return sum(r.max_score for r in self.results if not r.bonus)
 
     @property
+    def core_score(self) -> float:
+        """Points of the non-bonus checks only: never more than `max_score`, so a bonus cannot
+        make up for a missed check in what a student reads as their total."""
+        return sum(r.score for r in self.results if not r.bonus)
+
+    @property
+    def bonus_score(self) -> float:
+        return sum(r.score for r in self.results if r.bonus)
+
+    @property
+    def bonus_max_score(self) -> float:
+        return sum(r.max_score for r in self.results if r.bonus)
+
+    @property
+    def core_percent(self) -> float:
+        return round(100 * self.core_score / self.max_score, 1) if self.max_score else 0.0
+
+    @property
     def percent(self) -> float:
         return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
 
@@ -74,6 +92,11 @@ class Report:
     def complete(self) -> bool:
         """Every non-bonus check earned its points."""
         return all(r.passed for r in self.results if not r.bonus)
+
+    @property
+    def all_passed(self) -> bool:
+        """Every check, bonus included, passed: only then is "every check passed" true."""
+        return all(r.passed for r in self.results)
 
     @property
     def errored(self) -> bool:

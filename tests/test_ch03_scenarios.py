@@ -29,7 +29,7 @@ def test_reference_solution_scores_full_marks_and_bonus(student, grade, buildkit
     assert graded.points() == ALL
     assert graded.report["score"] == 27 and graded.report["max_score"] == 25
     assert graded.code == 0
-    assert "27/25" in graded.out
+    assert "Total: 25/25 (100.0%), bonus +2 of 2" in graded.out and "Every check passed" in graded.out
 
 
 def test_nothing_done_scores_only_the_pulled_image(student, grade):
@@ -104,7 +104,7 @@ def test_detached_run_without_override_scores_everything_but_env_override(studen
     assert "TARGET='blog.sixeyed.com'" in graded.check("env-override")["message"]
     graded.assert_hint_shown("env-override")
     assert graded.report["score"] == 24 and graded.code == 1
-    assert "24/25" in graded.out
+    assert "Total: 22/25 (88.0%), bonus +2 of 2" in graded.out
 
 
 def test_override_to_the_default_target_does_not_count(student, grade):
@@ -175,7 +175,9 @@ def test_web_ping_tagged_under_another_name(student, grade):
     assert points["cache-order"] == 0 and graded.status("cache-order") == "failed"
     assert "web-ping" in graded.check("cache-order")["message"]
     assert graded.report["score"] == 12 and graded.code == 1
-    graded.assert_hint_shown("web-ping-tag")
+    # The image is there under a near name: the hint says how to give it the lab's name.
+    assert "did you mean webping?" in graded.check("web-ping-tag")["message"]
+    assert "Try: Give your image the name the lab asks for: `docker image tag webping web-ping:latest`" in graded.out
 
 
 def test_only_v3_built(student, grade):

@@ -268,7 +268,7 @@ def test_template_job_grades_the_reference_solution(student):
     project = make_project(student.workdir, steps_path="ch03/solution.sh")
     result = run_job(project, student.host)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Total: 27/25 (108.0%)" in result.stdout
+    assert "Total: 25/25 (100.0%), bonus +2 of 2" in result.stdout
     assert "Every check passed." in result.stdout
     data, suite = reports(project)
     assert (data["score"], data["max_score"], data["student"], data["lab"]) == (27, 25, "kim", "ch03")
@@ -290,7 +290,7 @@ def test_ci_md_example_steps_earn_every_point(student):
     project = make_project(student.workdir, steps=steps)
     result = run_job(project, student.host)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Total: 27/25 (108.0%)" in result.stdout
+    assert "Total: 25/25 (100.0%), bonus +2 of 2" in result.stdout
     data, _ = reports(project)
     assert data["complete"] and data["score"] == 27
 

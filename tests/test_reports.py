@@ -125,14 +125,14 @@ def test_terminal_shows_marks_points_hints_and_total_without_colour_when_piped(r
     assert "\x1b[" not in out
     assert "✓ [2/2] ok title" in out and "✗ [0/3] bad title" in out
     assert "Try: type bad" in out
-    assert "Total: 4/7 (57.1%)" in out
+    assert "Total: 2/7 (28.6%), bonus +2 of 2" in out  # the bonus apart from the core score
     coloured = terminal.render(report, "en", color=True)
     assert "\x1b[" in coloured
 
 
 def test_terminal_in_korean(report):
     out = terminal.render(report, "ko", color=False)
-    assert "1. 빌드" in out and "해 볼 것: bad 입력" in out and "합계: 4/7" in out
+    assert "1. 빌드" in out and "해 볼 것: bad 입력" in out and "합계: 2/7 (28.6%), 보너스 +2점(최대 2점)" in out
     assert "Try:" not in out and "Total" not in out
 
 

@@ -1,6 +1,7 @@
 """What every check kind shares: the registry, the base class and small helpers."""
 from __future__ import annotations
 
+import difflib
 from typing import ClassVar
 
 from .. import match, refs
@@ -103,10 +104,31 @@ def require_image(engine, ref: str) -> dict:
     if others:
         raise Fail(failed(
             f"image {ref} not found; this repository has: {listed(others)}",
-            f"이미지 {ref}이(가) 없습니다. 이 저장소에 있는 태그: {listed(others)}",
+            f"{ref} 이미지가 없습니다. 이 저장소에 있는 태그: {listed(others)}",
             *capped(f"tag: {t}" for t in others)))
+    near = nearest_tag(engine, ref)
+    if near:
+        # `webping` for `web-ping`: the student's image is there under a near name.
+        raise Fail(Outcome(False, Text(
+            f"image {ref} not found on the engine; did you mean {near}? It exists",
+            f"엔진에 {ref} 이미지가 없습니다. 비슷한 이름의 {near} 이미지는 있습니다"),
+            (f"nearest tag: {near}",), hint=Text(
+                f"Give your image the name the lab asks for: `docker image tag {near} {ref}` "
+                f"(or build it again with `--tag {ref}`).",
+                f"실습이 요구하는 이름을 붙이세요: `docker image tag {near} {ref}` "
+                f"(또는 `--tag {ref}` 옵션으로 다시 빌드)")))
     raise Fail(failed(f"image {ref} not found on the engine",
-                      f"엔진에 이미지 {ref}이(가) 없습니다"))
+                      f"엔진에 {ref} 이미지가 없습니다"))
+
+
+def nearest_tag(engine, ref: str) -> str:
+    """The existing tag nearest to `ref` (difflib), compared without the default `:latest`."""
+    def short(tag: str) -> str:
+        return tag[:-len(":latest")] if tag.endswith(":latest") else tag
+    want = short(refs.familiar(refs.normalize(ref)))
+    tags = {short(t): t for t in engine.all_tags() if short(t) != want}
+    near = difflib.get_close_matches(want, list(tags), n=1, cutoff=0.8)
+    return near[0] if near else ""
 
 
 def short_id(image_id: str) -> str:

@@ -13,6 +13,7 @@ a note; the others still count.
 """
 from __future__ import annotations
 
+import difflib
 import re
 
 from .. import match
@@ -170,9 +171,16 @@ class Container(Check):
                                f"{attrs['Config'].get('Image')}에서 만들어졌습니다"), "; ".join(seen)
         for key, spec in (p.get("env") or {}).items():
             if not match.matches(spec, env.get(key)):
-                return False, Text(f"{name} has {key}={env.get(key)!r}; wanted {match.describe(spec)}",
-                                   f"{name}의 {key}={env.get(key)!r}입니다. 기대: {match.describe(spec)}"
-                                   ), "; ".join(seen)
+                why = Text(f"{name} has {key}={env.get(key)!r}; wanted {match.describe(spec)}",
+                           f"{name}의 {key}={env.get(key)!r}입니다. 기대: {match.describe(spec)}")
+                near = _near_variable(key, env)
+                if near:  # `--env target=...`: names are case-sensitive, so TARGET kept its default
+                    why += Text(f"; it also has {near}={env[near]!r}: variable names are case-sensitive, "
+                                f"did you mean --env {key}={env[near]}?",
+                                f". {near}={env[near]!r} 변수도 있습니다. 변수 이름은 대소문자를 구분합니다. "
+                                f"--env {key}={env[near]} 옵션을 뜻하셨나요?")
+                    seen.append(f"{near}={env[near]}")
+                return False, why, "; ".join(seen)
         started = (attrs.get("State") or {}).get("StartedAt") or ""
         if self._started() and (not started or started.startswith("0001-") or state == "created"):
             return False, Text(f"{name} was created but never started (`docker container create` "
@@ -209,6 +217,16 @@ class Container(Check):
                 return False, Text(f"{name}'s logs do not show /{shown}/",
                                    f"{name}의 로그에 /{shown}/가 없습니다"), "; ".join(seen)
         return True, Text("", ""), "; ".join(seen)
+
+
+def _near_variable(key: str, env: dict) -> str:
+    """A variable of the container whose name is nearly `key` (other case, a letter off)."""
+    others = [k for k in env if k != key]
+    same = [k for k in others if k.lower() == key.lower()]
+    if same:
+        return same[0]
+    near = difflib.get_close_matches(key, others, n=1, cutoff=0.85)
+    return near[0] if near else ""
 
 
 def _words(value) -> list[str]:

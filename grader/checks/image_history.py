@@ -85,16 +85,37 @@ class ImageHistory(Check):
         found = history.steps(entries)
         wants = self._wants()
         count, hits = history.in_order(wants, found)
-        evidence = tuple(f"{ref}: " + s.describe() for s in found[-12:])
+        # Above a base, every entry is the student's own (a few, all shown); without one, the
+        # newest entries are nearest to their Dockerfile's end.
+        evidence = _evidence(found, wants, count, hits, 0 if "base" in p else max(0, len(found) - 12))
         if count < len(wants):
             missing = wants[count]
             return failed(
                 f"{ref}: found {count} of {len(wants)} steps in order; `{missing}` is missing "
                 f"after them", f"{ref}: {len(wants)}단계 중 {count}단계만 순서대로 있습니다. "
-                f"그 뒤에 `{missing}`이(가) 없습니다", *evidence)
+                f"그 뒤에 `{missing}` 단계가 없습니다", *evidence)
         if p.get("last") and hits[-1] != len(found) - 1:
             return failed(f"{ref}: `{wants[-1]}` is not the last instruction; after it comes "
                           f"`{found[-1].describe()}`",
-                          f"{ref}: `{wants[-1]}`이(가) 마지막 인스트럭션이 아닙니다. 그 뒤에 "
-                          f"`{found[-1].describe()}`이(가) 있습니다", *evidence)
+                          f"{ref}: `{wants[-1]}` 인스트럭션이 마지막이 아닙니다. 그 뒤에 "
+                          f"`{found[-1].describe()}` 인스트럭션이 있습니다", *evidence)
         return passed(f"{ref} has the steps in order", f"{ref}에 단계가 순서대로 있습니다", *evidence)
+
+
+def _evidence(found, wants, count, hits, start):
+    """Where the expected order breaks first, then the entries in Dockerfile order (numbered from
+    the oldest, ✓ on those that matched a step), so the terminal's first lines point at the mistake."""
+    lines = []
+    if count < len(wants):
+        missing, after = wants[count], (hits[-1] if hits else -1)
+        earlier = [i for i in range(after + 1) if missing.matches(found[i])]
+        if earlier and after >= 0:
+            lines.append(f"order breaks: `{missing}` is entry {earlier[0] + 1}, before "
+                         f"`{found[after].describe()}` (entry {after + 1}), which comes first in the order")
+        elif after >= 0:
+            lines.append(f"order breaks: no `{missing}` after `{found[after].describe()}` (entry {after + 1})")
+        else:
+            lines.append(f"order breaks: no `{missing}` entry at all")
+    done = set(hits)
+    lines += [f"{i + 1}. {found[i].describe()}" + (" ✓" if i in done else "") for i in range(start, len(found))]
+    return capped(lines)

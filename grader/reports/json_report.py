@@ -22,6 +22,12 @@ def to_dict(report: Report, lang: str) -> dict[str, Any]:
         "score": points.number(report.score),
         "max_score": points.number(report.max_score),
         "percent": report.percent,
+        # The same score split for a reader: core (non-bonus) points never exceed max_score, so a
+        # bonus cannot hide a missed check; the bonus is counted apart.
+        "core_score": points.number(report.core_score),
+        "core_percent": report.core_percent,
+        "bonus_score": points.number(report.bonus_score),
+        "bonus_max_score": points.number(report.bonus_max_score),
         "complete": report.complete,
         "fault": report.fault(lang) if report.fault else None,
         "checks": [

@@ -66,7 +66,9 @@ def _render(report: Report, lang: str, signature: Optional[str]) -> str:
             case.stdout = _body(r, lang)
         cases.append(case)
     properties = {"lab": report.lab, "student": report.student, "score": points.number(report.score),
-                  "max_score": points.number(report.max_score), "percent": report.percent}
+                  "max_score": points.number(report.max_score), "percent": report.percent,
+                  "core_score": points.number(report.core_score),
+                  "bonus_score": points.number(report.bonus_score)}
     if signature is not None:
         properties[signing.FIELD] = signature
     suite = TestSuite(
