@@ -181,7 +181,7 @@ class Registry(Check):
                           *evidence)
         repo = p["repository"]
         if p.get("catalog") or p.get("no_tags"):
-            url, status, body, error = ask("_catalog?n=10000")
+            url, status, body, error = ask("_catalog?n=1000")
             listed = _json(body).get("repositories") or [] if status == 200 else []
             if repo not in listed:
                 return failed(f"the registry's catalog does not list {repo}: nothing was pushed to it",
