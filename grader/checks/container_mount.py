@@ -100,6 +100,8 @@ class ContainerMount(Check):
                           f"{name}은(는) {dest}을(를) 마운트했지만 {said[1]} 기대: {want.ko}", *evidence[:10])
         if len(found) == 1:
             name = name_of(found[0])
-            return failed(f"{name} has no {want.en}", f"{name}에 {want.ko}이(가) 없습니다", *evidence)
-        return failed(f"none of {len(found)} containers has {want.en}",
-                      f"컨테이너 {len(found)}개 중 {want.ko}이(가) 있는 것이 없습니다", *evidence[:10])
+            return failed(f"{name} has no such mount; wanted {want.en}",
+                          f"{name}에 그런 마운트가 없습니다. 기대: {want.ko}", *evidence)
+        return failed(f"none of {len(found)} containers has such a mount; wanted {want.en}",
+                      f"컨테이너 {len(found)}개 중 그런 마운트가 있는 것이 없습니다. 기대: {want.ko}",
+                      *evidence[:10])
