@@ -48,9 +48,14 @@ class Image(Check):
     @classmethod
     def problems(cls, params):
         out = regex_problems(params, "tag_matches", "repo_digest")
-        if ("image" in params) == ("tag_matches" in params):
-            out.append(((), Text("give exactly one of `image` and `tag_matches`",
-                                 "`image`와 `tag_matches` 중 하나만 적으세요")))
+        if "image" in params and "tag_matches" in params:
+            out.append((("tag_matches",), Text("give `image` or `tag_matches`, not both",
+                                               "`image`와 `tag_matches` 중 하나만 적으세요")))
+        # Neither: unless a misspelt key is there (`imgae`), which the schema's check names already.
+        common = {"id", "title", "hint", "points", "bonus", "needs", "kind"}
+        if "image" not in params and "tag_matches" not in params and \
+                all(k in cls.schema or k in common for k in params):
+            out.append(((), Text("give `image` or `tag_matches`", "`image`나 `tag_matches`를 적으세요")))
         return out
 
     def _what(self) -> str:
