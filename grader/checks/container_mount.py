@@ -43,14 +43,15 @@ class ContainerMount(Check):
         en, ko = [what], []
         if "source" in p:
             en.append(f"of {p['source']}")
-            ko.append(f"{p['source']}의")
-        ko.append(what_ko)
         if "destination" in p:
             en.append(f"at {p['destination']}")
-            ko.insert(0, f"{p['destination']}에")
+            ko.append(f"{p['destination']}에")
+        if "source" in p:
+            ko.append(f"{p['source']}의")
         if "read_only" in p:
             en.append("read-only" if p["read_only"] else "read-write")
-            ko.insert(0, "읽기 전용" if p["read_only"] else "읽기/쓰기")
+            ko.append("읽기 전용" if p["read_only"] else "읽기/쓰기")
+        ko.append(what_ko)
         return Text(" ".join(en), " ".join(ko))
 
     def expectation(self) -> Text:

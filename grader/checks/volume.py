@@ -47,9 +47,9 @@ class Volume(Check):
         if "path" in p:
             what_en = what_ko = ""
             if "content" in p:
-                what_en = what_ko = f" {p['content']!r}"
+                what_en, what_ko = f" with content {p['content']!r}", f", 내용이 {p['content']!r}"
             elif "matches" in p:
-                what_en, what_ko = f" matching /{p['matches']}/", f" /{p['matches']}/에 맞음"
+                what_en, what_ko = f" matching /{p['matches']}/", f", /{p['matches']}/에 맞음"
             text = text + Text(f", holding {p['path']}{what_en}", f", {p['path']} 파일이 있음{what_ko}")
         return text
 
