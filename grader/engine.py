@@ -493,14 +493,16 @@ class Engine:
     def _labels(self) -> dict:
         return {PROBE_LABEL: "1", RUN_LABEL: self.run_id, STARTED_LABEL: str(int(time.time()))}
 
-    def _create_probe(self, image: str, **kwargs) -> str:
+    def _create_probe(self, image: str, mounts: list | None = None, **kwargs) -> str:
         # Bounded like a guest: half a CPU (a busy loop must not take the student's machine), and
         # nothing written to the engine's storage: the image's files are read-only, and /tmp is a
         # small tmpfs in memory (counted in the 256 MB) for programs that need scratch space.
+        # `mounts` (read-only ones, for reading a volume) are the only thing a caller may add.
         host_config = self.api.create_host_config(
             network_mode="none", mem_limit="256m", memswap_limit="256m", pids_limit=128,
             nano_cpus=PROBE_NANO_CPUS, read_only=True, tmpfs={"/tmp": PROBE_TMPFS},
-            cap_drop=["ALL"], security_opt=["no-new-privileges"], auto_remove=False)
+            cap_drop=["ALL"], security_opt=["no-new-privileges"], auto_remove=False,
+            **({"mounts": mounts} if mounts else {}))
         created = self.call(self.api.create_container, image, labels=self._labels(),
                             host_config=host_config, network_disabled=True, **kwargs)
         if created is None:
@@ -686,6 +688,37 @@ class Engine:
             return sorted({refs.key(t) for img in self._listed_images() for t in img.get("RepoTags") or ()
                            if t and not t.startswith("<none>")})
         return self._memoised(("all-tags",), compute)
+
+    # ---- volumes, sizes (chapters 4-6) ----------------------------------------------------------
+
+    def volume(self, name: str) -> dict | None:
+        """A named volume's inspect data (Name, Driver, Mountpoint, CreatedAt), or None."""
+        return self._memoised(("volume", name), lambda: self.call(self.api.inspect_volume, name))
+
+    def volume_users(self, name: str) -> list[str]:
+        """Ids of the containers (running or not, never the grader's probes) that mount a volume."""
+        def compute():
+            listed = self.call(self.api.containers, all=True, filters={"volume": name}, missing=[]) or []
+            return [c["Id"] for c in listed if not self._is_probe(c.get("Labels"))]
+        return self._memoised(("volume-users", name), compute)
+
+    def read_volume_file(self, volume: str, path: str, image: str, cap: int = FILE_CAP) -> FileRead | None:
+        """Read a file inside a named volume: a created, never-started probe of `image` mounts the
+        volume read-only (no copy of the image's files into it) at /.grade-volume, and the archive
+        API reads it there. `path` is relative to the volume's root. Only call it for a volume
+        that exists: creating a container with an unknown volume name would create that volume."""
+        from docker.types import Mount
+
+        where = "/.grade-volume"
+
+        def compute():
+            mount = Mount(target=where, source=volume, type="volume", read_only=True, no_copy=True)
+            cid = self._create_probe(image, mounts=[mount], entrypoint=["/.grade-never-started"], command=[])
+            try:
+                return self._read_archive(cid, where + "/" + path.lstrip("/"), cap)
+            finally:
+                self._remove_probe(cid)
+        return self._memoised(("volume-file", volume, path, image, cap), compute)
 
 
 class Containers:

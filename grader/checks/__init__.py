@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     all_of,
     container,
     container_file,
+    container_mount,
     container_port,
     http,
     image,
@@ -12,7 +13,10 @@ from . import (  # noqa: F401
     image_config,
     image_file,
     image_history,
+    image_size,
+    registry,
     run,
+    volume,
 )
 from .base import KINDS, Check, Fail
 

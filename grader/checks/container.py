@@ -49,6 +49,8 @@ class Container(Check):
         "tty": {"type": "boolean", "description": "Created with a terminal (`--tty`, `-t`): Config.Tty."},
         "interactive": {"type": "boolean",
                         "description": "Created with stdin kept open (`--interactive`, `-i`): Config.OpenStdin."},
+        "restart": {"enum": ["no", "always", "unless-stopped", "on-failure"],
+                    "description": "Its restart policy (`--restart always`): HostConfig.RestartPolicy.Name."},
         "started": {"type": "boolean",
                     "description": "true (default unless `state` allows `created`): the container was "
                                    "started at least once; false: a created one counts too."},
@@ -106,6 +108,9 @@ class Container(Check):
             if key in p:
                 parts_en.append(f"{'with' if p[key] else 'without'} {flag}")
                 parts_ko.append(f"{flag} {'사용' if p[key] else '사용 안 함'}")
+        if "restart" in p:
+            parts_en.append(f"restart policy {p['restart']}")
+            parts_ko.append(f"재시작 정책 {p['restart']}")
         if self._own_command():
             parts_en.append("running its image's own command")
             parts_ko.append("이미지의 기본 명령으로 실행함")
@@ -200,6 +205,14 @@ class Container(Check):
                         f"{name} was created {'without' if p[key] else 'with'} {flag}",
                         f"{name}은(는) {flag} {'없이' if p[key] else '옵션을 붙여'} 만들어졌습니다"
                     ), "; ".join(seen)
+        if "restart" in p:
+            policy = ((attrs.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no"
+            seen.append(f"restart={policy}")
+            if policy != p["restart"]:
+                return False, Text(f"{name}'s restart policy is {policy}, not {p['restart']} "
+                                   f"(`--restart {p['restart']}`)",
+                                   f"{name}의 재시작 정책은 {p['restart']}이(가) 아니라 {policy}입니다"
+                                   f"(`--restart {p['restart']}`)"), "; ".join(seen)
         if self._own_command():
             override = _override(engine, attrs)
             if override:

@@ -26,7 +26,8 @@ from .image_file import DEFAULT_CAP, shown
 MAX_TIMEOUT = 30
 
 
-def get(url: str, timeout: float, cap: int) -> tuple[int | None, bytes, bool, str]:
+def get(url: str, timeout: float, cap: int, method: str = "GET",
+        headers: dict | None = None) -> tuple[int | None, bytes, bool, str]:
     """(status, body up to cap, truncated, error): status None when nothing answered.
 
     `timeout` bounds the whole request, not each read: a server trickling a byte every few seconds
@@ -55,7 +56,8 @@ def get(url: str, timeout: float, cap: int) -> tuple[int | None, bytes, bool, st
     try:
         try:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            conn.request("GET", target, headers={"User-Agent": "grade", "Connection": "close"})
+            conn.request(method, target, headers={"User-Agent": "grade", "Connection": "close",
+                                                  **(headers or {})})
             response = conn.getresponse()
         except (OSError, http.client.HTTPException, ValueError) as e:  # refused, reset, not HTTP
             if expired.is_set():

@@ -31,13 +31,27 @@ def added(engine, image: dict, base: dict) -> int:
 @register
 class ImageBase(Check):
     kind = "image_base"
-    schema = {"image": IMAGE_REF, "base": IMAGE_REF, "not_base": NOT_BASE}
+    schema = {
+        "image": IMAGE_REF, "base": IMAGE_REF,
+        "not_on": {"oneOf": [IMAGE_REF, {"type": "array", "items": IMAGE_REF, "minItems": 1}],
+                   "description": "Not built on these images (nor one of them): e.g. a multi-stage "
+                                  "build's final stage is not the SDK image."},
+        "not_base": NOT_BASE,
+    }
     required = ("image", "base")
+
+    def _not_on(self) -> list[str]:
+        value = self.params.get("not_on")
+        return [] if value is None else [value] if isinstance(value, str) else list(value)
 
     def expectation(self) -> Text:
         p = self.params
-        return Text(f"image {p['image']} is built on {p['base']} and adds at least one step",
+        text = Text(f"image {p['image']} is built on {p['base']} and adds at least one step",
                     f"이미지 {p['image']}이(가) {p['base']} 위에 만들어졌고 단계를 하나 이상 더함")
+        if self._not_on():
+            others = " or ".join(self._not_on())
+            text = text + Text(f", not on {others}", f", {others} 기반이 아님")
+        return text
 
     def run(self, engine):
         p = self.params
@@ -54,6 +68,14 @@ class ImageBase(Check):
             return failed(f"{p['image']} is {p['base']} itself under another name: it adds nothing "
                           "above it", f"{p['image']}은(는) 이름만 바꾼 {p['base']}입니다. 그 위에 더한 "
                           "것이 없습니다", *evidence, f"entries above {p['base']}: 0")
+        for other in self._not_on():
+            theirs = engine.image(other)
+            if theirs is not None and built_on(image, theirs):
+                return failed(f"{p['image']} is built on {other}: it still holds everything {other} has "
+                              f"(its layers start with {other}'s); its last stage must start FROM {p['base']}",
+                              f"{p['image']}은(는) {other} 위에 만들어져서 {other}의 내용을 모두 담고 "
+                              f"있습니다(레이어가 {other}의 레이어로 시작함). 마지막 단계는 FROM {p['base']}"
+                              "로 시작해야 합니다", *evidence, f"{other}: {len(layers(theirs))} layers")
         require_own(engine, p["image"], image, p)
         return passed(f"{p['image']} is built on {p['base']}",
                       f"{p['image']}은(는) {p['base']} 위에 만들어졌습니다", *evidence,

@@ -54,16 +54,26 @@ class ImageFile(Check):
         "matches": REGEX,
         "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
                       "description": "Read at most this much (default 1 MB)."},
+        "absent": {"type": "boolean",
+                   "description": "true: the path (file or folder) must NOT exist in the image, e.g. an "
+                                  "SDK left out of a multi-stage build's final image."},
         "not_base": NOT_BASE,
     }
     required = ("image", "path")
 
     @classmethod
     def problems(cls, params):
-        return regex_problems(params, "matches")
+        out = regex_problems(params, "matches")
+        if params.get("absent") and ("content" in params or "matches" in params):
+            out.append((("absent",), Text("`absent: true` cannot go with `content` or `matches`",
+                                          "`absent: true`는 `content`나 `matches`와 함께 쓸 수 없습니다")))
+        return out
 
     def expectation(self) -> Text:
         p = self.params
+        if p.get("absent"):
+            return Text(f"{p['path']} does not exist in image {p['image']}",
+                        f"이미지 {p['image']}에 {p['path']}이(가) 없음")
         what = ""
         if "content" in p:
             what = f" with content {p['content']!r}"
@@ -82,6 +92,13 @@ class ImageFile(Check):
             got = engine.read_file(image["Id"], path, cap)
         except ObjectError as e:
             return failed(f"{path} in {ref}: {e.message.en}", f"{ref}의 {path}: {e.message.ko}")
+        if p.get("absent"):
+            if got is None:
+                return passed(f"{path} is not in {ref}", f"{ref}에 {path}이(가) 없습니다", f"no {path}")
+            kind = "folder" if got.is_dir else f"file, {got.size} bytes"
+            return failed(f"{path} is still in {ref}: the final image should not hold it",
+                          f"{ref}에 아직 {path}이(가) 있습니다. 최종 이미지에는 없어야 합니다",
+                          f"{path}: {kind}")
         miss, evidence = judge(got, p, cap, Text(ref, ref))
         if miss is not None:
             return miss

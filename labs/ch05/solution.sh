@@ -34,9 +34,12 @@ run() { show "$@"; "$@"; }
 # curl on loopback only, never through a proxy.
 api() { show curl "$@"; curl --silent --show-error --fail --noproxy '*' "$@"; }
 
-# Chapter 4's image-gallery is what the chapter pushes.
+# Chapter 4's image-gallery is what the chapter pushes. On an engine without a default bridge
+# network, the build gets --network none (its RUN steps need no network), which BuildKit otherwise refuses.
 if ! "$docker" image inspect image-gallery >/dev/null 2>&1; then
-  run "$docker" image build --tag image-gallery "$here/../ch04/exercises/image-gallery"
+  build_opts=()
+  "$docker" network inspect bridge >/dev/null 2>&1 || build_opts=(--network none)
+  run "$docker" image build "${build_opts[@]}" --tag image-gallery "$here/../ch04/exercises/image-gallery"
 fi
 
 # 1. Run a registry in a container, published on loopback, restarted with the engine.

@@ -1,0 +1,104 @@
+"""image_size: an image is at most so big, absolutely (`max_size: 25MB`) and/or relative to another
+image (`max_ratio: 0.1` of `of`), as the engine reports its size (`docker image ls` SIZE, the
+image's `Size`). A multi-stage build that leaves its SDK behind is a fraction of the SDK image.
+
+Sizes count in decimal units, as `docker image ls` shows them (1 MB = 1,000,000 bytes). An engine
+with the containerd image store may count an image's size differently (compressed content as well
+as unpacked): keep thresholds loose, as the textbook's "about 15 MB" is.
+"""
+from __future__ import annotations
+
+import re
+
+from ..text import Text
+from .base import IMAGE_REF, Check, failed, passed, register, require_image
+
+UNITS = {"B": 1, "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3}
+SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?B)\s*$")
+
+
+def parse_size(text) -> int:
+    if isinstance(text, int):
+        return text
+    number, unit = SIZE.match(text).groups()
+    return int(float(number) * UNITS[unit.upper()])
+
+
+def human(size: int) -> str:
+    """As `docker image ls` writes it: 10.8MB, 479MB."""
+    for unit in ("GB", "MB", "kB"):
+        scale = UNITS[unit.upper()]
+        if size >= scale:
+            value = size / scale
+            return f"{value:.3g}{unit}" if value < 1000 else f"{value:.0f}{unit}"
+    return f"{size}B"
+
+
+def size_of(attrs: dict) -> int:
+    return int(attrs.get("Size") or 0)
+
+
+@register
+class ImageSize(Check):
+    kind = "image_size"
+    schema = {
+        "image": IMAGE_REF,
+        "max_size": {"oneOf": [{"type": "integer", "minimum": 1},
+                               {"type": "string", "pattern": SIZE.pattern}],
+                     "description": "At most this size: bytes, or a number with B, kB, MB or GB "
+                                    "(decimal, as `docker image ls` shows), e.g. 25MB."},
+        "max_ratio": {"type": "number", "exclusiveMinimum": 0,
+                      "description": "At most this fraction of the size of the image `of` (0.1: a tenth)."},
+        "of": {**IMAGE_REF, "description": "The image `max_ratio` compares with."},
+    }
+    required = ("image",)
+
+    @classmethod
+    def problems(cls, params):
+        out = []
+        if "max_size" not in params and "max_ratio" not in params:
+            out.append(((), Text("give `max_size`, `max_ratio` or both",
+                                 "`max_size`나 `max_ratio` 중 하나 이상을 적으세요")))
+        if ("max_ratio" in params) != ("of" in params):
+            out.append((("max_ratio",), Text("`max_ratio` and `of` go together",
+                                             "`max_ratio`와 `of`는 함께 적어야 합니다")))
+        return out
+
+    def expectation(self) -> Text:
+        p = self.params
+        en, ko = [], []
+        if "max_size" in p:
+            limit = human(parse_size(p["max_size"]))
+            en.append(f"at most {limit}")
+            ko.append(f"{limit} 이하")
+        if "max_ratio" in p:
+            en.append(f"at most {p['max_ratio']:g} of the size of {p['of']}")
+            ko.append(f"{p['of']} 크기의 {p['max_ratio']:g}배 이하")
+        return Text(f"image {p['image']} is " + " and ".join(en),
+                    f"이미지 {p['image']}의 크기가 " + ", ".join(ko))
+
+    def run(self, engine):
+        p = self.params
+        ref = p["image"]
+        attrs = require_image(engine, ref)
+        size = size_of(attrs)
+        evidence = [f"{ref}: {human(size)} ({size} bytes)"]
+        if "max_size" in p:
+            limit = parse_size(p["max_size"])
+            if size > limit:
+                return failed(f"{ref} is {human(size)}, more than {human(limit)}: the final image "
+                              "still holds more than the app needs",
+                              f"{ref}의 크기가 {human(size)}로 {human(limit)}보다 큽니다. 최종 이미지에 "
+                              "앱에 필요한 것보다 많은 것이 들어 있습니다", *evidence)
+        if "max_ratio" in p:
+            other = require_image(engine, p["of"])
+            theirs = size_of(other)
+            evidence.append(f"{p['of']}: {human(theirs)} ({theirs} bytes)")
+            ratio = size / theirs if theirs else float("inf")
+            evidence.append(f"ratio: {ratio:.3f}")
+            if ratio > p["max_ratio"]:
+                return failed(f"{ref} is {human(size)}, {ratio:.2f} of {p['of']} ({human(theirs)}); "
+                              f"wanted at most {p['max_ratio']:g}",
+                              f"{ref}의 크기({human(size)})가 {p['of']}({human(theirs)})의 {ratio:.2f}배입니다. "
+                              f"기대: {p['max_ratio']:g}배 이하", *evidence)
+        return passed(f"{ref} is {human(size)}", f"{ref}의 크기는 {human(size)}입니다", *evidence)

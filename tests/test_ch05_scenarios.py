@@ -1,0 +1,137 @@
+"""What students type for chapter 5 (a registry of their own), replayed on a real engine, and the
+grade they get. The registry is the diamol/registry stand-in (Debian's docker-registry, the CNCF
+distribution registry), published on a free loopback port: the rubric finds the port from the
+container, so the tests never need the book's 5000."""
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+import yaml
+from conftest import ROOT, check, rubric
+
+from labs import failing, free_port, lab_network, solution, wait_for
+
+RUBRIC = yaml.safe_load((ROOT / "rubrics" / "ch05.yaml").read_text())
+ALL = {c["id"]: c["points"] for s in RUBRIC["sections"] for c in s["checks"]}
+SEMVER = ("latest", "2", "2.1", "2.1.106")
+REGISTRY_CHECKS = {"registry-running", "registry-restart", "registry-api", "repo-in-registry",
+                   "tags-deleted", "manifest-deleted"}
+
+
+@pytest.fixture
+def net(student):
+    with lab_network(student) as name:
+        yield name
+
+
+def build_gallery(student) -> None:
+    """Chapter 4's image-gallery, which this chapter pushes (the test engine has no default bridge)."""
+    student.docker("image", "build", "--network", "none", "-t", "image-gallery",
+                   str(ROOT / "labs" / "ch04" / "exercises" / "image-gallery"))
+
+
+def start_registry(student, net: str, *flags: str) -> tuple[str, str]:
+    """`docker container run -d -p PORT:5000 --restart always diamol/registry`: (its id, 127.0.0.1:PORT)."""
+    port = free_port()
+    cid = student.docker("container", "run", "-d", "-p", f"127.0.0.1:{port}:5000", "--network", net,
+                         *flags, "diamol/registry").strip()
+    wait_for(f"http://127.0.0.1:{port}/v2/", "{}")
+    return cid, f"127.0.0.1:{port}"
+
+
+def api(method: str, url: str, accept: str = "application/vnd.docker.distribution.manifest.v2+json"):
+    """curl on loopback, never through a proxy: (status, headers, body)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, method=method, headers={"Accept": accept})
+    with opener.open(request, timeout=10) as response:
+        return response.status, response.headers, response.read().decode()
+
+
+def delete_latest(registry: str) -> str:
+    """The lab's steps 3 and 4: the digest of `latest` from a HEAD, then DELETE by digest."""
+    _, headers, _ = api("HEAD", f"http://{registry}/v2/gallery/ui/manifests/latest")
+    digest = headers["Docker-Content-Digest"]
+    status, _, _ = api("DELETE", f"http://{registry}/v2/gallery/ui/manifests/{digest}")
+    assert status == 202
+    return digest
+
+
+def test_reference_solution_scores_full_marks(student, grade, net):
+    port = free_port()
+    printed = solution(student, "ch05", CH05_NETWORK=net, CH05_REGISTRY_PORT=str(port))
+    assert f"curl -X DELETE http://127.0.0.1:{port}/v2/gallery/ui/manifests/sha256:" in printed
+    graded = grade("ch05")
+    assert graded.points() == ALL, {c["id"]: c["message"] for c in graded.report["checks"]}
+    assert graded.code == 0 and "18/17" in graded.out
+    assert f"HEAD http://127.0.0.1:{port}/v2/gallery/ui/manifests/sha256:" in graded.evidence("manifest-deleted")
+    assert "404" in graded.evidence("manifest-deleted")
+
+
+def test_untouched_engine_scores_nothing(student, grade):
+    graded = grade("ch05")
+    assert graded.code == 1 and graded.report["score"] == 0
+    assert "no container was created from diamol/registry" in graded.check("registry-running")["message"]
+    assert graded.status("repo-in-registry") == "skipped"
+    graded.assert_hint_shown("registry-running")
+
+
+def test_students_of_the_lab_one_after_another(student, grade, net, tmp_path):
+    build_gallery(student)
+    cid, registry = start_registry(student, net)  # no --restart: the bonus is lost
+    for tag in ("v1", *SEMVER):
+        student.docker("image", "tag", "image-gallery", f"{registry}/gallery/ui:{tag}")
+
+    # Tagged, never pushed.
+    graded = grade("ch05")
+    assert failing(graded) == {"registry-restart": "failed", "pushed": "failed", "repo-in-registry": "failed",
+                               "tags-deleted": "skipped", "manifest-deleted": "skipped"}
+    assert "does not list gallery/ui" in graded.check("repo-in-registry")["message"]
+
+    # Pushed v1 only, and never deleted.
+    student.docker("image", "push", f"{registry}/gallery/ui:v1")
+    graded = grade("ch05")
+    assert set(failing(graded)) == {"registry-restart", "tags-deleted", "manifest-deleted"}
+    assert "still has tags in the registry: v1" in graded.check("tags-deleted")["message"]
+    assert "was not deleted" in graded.check("manifest-deleted")["message"]
+
+    # The registry kind on its own: tags present, and the pushed manifest there.
+    own = rubric(tmp_path, "\n".join([
+        check("tags", "registry", image="diamol/registry", repository="gallery/ui", tags=["v1"]),
+        check("held", "registry", image="diamol/registry", repository="gallery/ui", digest_of="image-gallery"),
+        check("more-tags", "registry", image="diamol/registry", repository="gallery/ui", tags=["v1", "2.1"]),
+    ]))
+    graded = grade("--rubric", str(own))
+    assert graded.status("tags") == graded.status("held") == "passed"
+    assert "lacks the tags 2.1" in graded.check("more-tags")["message"]
+
+    # Every tag pushed, the manifest deleted: the lab is done.
+    student.docker("image", "push", "--all-tags", f"{registry}/gallery/ui")
+    delete_latest(registry)
+    graded = grade("ch05")
+    assert set(failing(graded)) == {"registry-restart"} and graded.code == 0
+
+    # Pushed again after the delete: the tags are back.
+    student.docker("image", "push", "--all-tags", f"{registry}/gallery/ui")
+    graded = grade("ch05")
+    assert set(failing(graded)) == {"registry-restart", "tags-deleted", "manifest-deleted"}
+
+    # The registry removed after the lab: its anonymous volume went with it.
+    student.docker("container", "rm", "-f", "-v", cid)
+    graded = grade("ch05")
+    assert REGISTRY_CHECKS <= set(failing(graded))
+    assert graded.status("tag-v1") == graded.status("pushed") == "passed"
+
+
+def test_tags_name_another_image(student, grade, net):
+    """A tag of the registry's repository that is not image-gallery earns nothing."""
+    build_gallery(student)
+    _, registry = start_registry(student, net, "--restart", "always")
+    student.docker("image", "tag", "diamol/base", f"{registry}/gallery/ui:v1")
+    for tag in SEMVER:
+        student.docker("image", "tag", "image-gallery", f"localhost:{registry.split(':')[1]}/gallery/ui:{tag}")
+    graded = grade("ch05")
+    assert graded.status("registry-restart") == "passed"
+    assert graded.status("tag-v1") == "failed"
+    assert "is not the same image as image-gallery" in graded.check("tag-v1")["message"]
+    assert graded.status("tags-semver") == "passed"  # localhost:PORT names the same registry
