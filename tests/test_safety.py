@@ -62,7 +62,7 @@ def test_a_journal_never_gets_an_unlabelled_container_removed(student, tmp_path,
     import json
     import os
 
-    from grader.journal import state_dir
+    from grader.engine.journal import state_dir
 
     mine = student.docker("container", "create", "--name", "students-own", "diamol/base").strip()
     state_dir().mkdir(parents=True, exist_ok=True)
@@ -80,7 +80,7 @@ def test_journals_of_engines_long_gone_are_dropped_after_a_week(student, tmp_pat
     import json
     import os
 
-    from grader.journal import state_dir
+    from grader.engine.journal import state_dir
 
     state_dir().mkdir(parents=True, exist_ok=True)
     header = json.dumps({"address": "unix:///gone/docker.sock", "host": os.uname().nodename, "pid": 2**22 + 9})
