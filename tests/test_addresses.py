@@ -80,7 +80,7 @@ def test_a_missing_podman_socket_says_how_to_start_podmans_service(tmp_path):
 
 
 def test_a_missing_named_pipe_means_docker_desktop_is_not_running(monkeypatch):
-    import grader.engine.connect as engine
+    import grader.engine.connection as engine
 
     monkeypatch.setattr(engine.sys, "platform", "win32")
     error = OSError(2, "CreateFile", "The system cannot find the file specified.")

@@ -2,7 +2,7 @@
 
 Translates every failure into EngineError (never a traceback), memoises what checks share
 (each answer computed once per run, even when two workers ask for it at once), and owns the
-grader's probe containers (probes.py). Connecting is connect.py's; what check kinds may call
+grader's probe containers (probes.py). Connecting is connection.py's; what check kinds may call
 is protocol.py's.
 """
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Engine(Probes):
         import docker
         import requests
 
-        from .connect import failure_summary
+        from .connection import failure_summary
 
         try:
             return fn(*args, **kwargs)
