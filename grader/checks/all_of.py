@@ -5,7 +5,7 @@ import threading
 
 from ..model import Outcome
 from ..text import Text
-from .base import KINDS, Check, Fail, register
+from .base import KINDS, Check, register
 
 
 @register
@@ -59,10 +59,7 @@ class AllOf(Check):
 
         def one(i):
             try:
-                try:
-                    done[i] = (parts[i].run(engine), None)
-                except Fail as f:
-                    done[i] = (f.outcome, None)
+                done[i] = (parts[i].evaluate(engine), None)
             except BaseException as e:  # noqa: BLE001 - re-raised below, in the part's order
                 done[i] = (None, e)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from ..engine import ObjectError
 from ..text import Text
 from .base import REGEX, Check, decisive, failed, passed, regex_problems, register
-from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 from .image_file import DEFAULT_CAP, judge, shown
+from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 
 @register

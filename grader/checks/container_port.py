@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..model import Outcome
 from ..text import Text
 from .base import Check, failed, passed, register
-from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
+from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 CONTAINER_PORT = {
     "oneOf": [{"type": "integer", "minimum": 1, "maximum": 65535},

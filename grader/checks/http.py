@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from .. import match
 from ..text import Text
 from .base import REGEX, Check, failed, passed, regex_problems, register
-from .container import LOOKUP, LOOKUP_SCHEMA, lookup_text, name_of, select
 from .container_port import bindings, describe_bindings
 from .image_file import DEFAULT_CAP, shown
+from .lookup import LOOKUP, LOOKUP_SCHEMA, lookup_text, name_of, select
 
 MAX_TIMEOUT = 30
 
