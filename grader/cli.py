@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -49,7 +48,7 @@ def _load(lab: str | None, rubric_file: str | None, lang: str):
     from .rubric import RubricError, load
 
     if rubric_file:
-        path = Path(rubric_file)
+        path: Path | None = Path(rubric_file)
     elif lab:
         if not labs.is_id(lab):
             _say(Text(f"'{lab}' is not a lab name: lab names are like ch03 (lower-case letters, digits "
@@ -121,10 +120,6 @@ def _write(path: str, content: str, lang: str) -> bool:
         return False
 
 
-def _on_sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 LANG_OPTION = click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
                            help="Output language (default: from LANG/LC_ALL; ko_* gives Korean).")
 
@@ -170,32 +165,27 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
     for path, option in ((json_path, "--json"), (junit_path, "--junit")):
         if path:
             _check_report_path(path, option, lang)
-    from .engine import EngineUnavailable, connect
+    from .engine import EngineError
     from .grading import grade, unreachable_report
     from .reports import json_report, junit, terminal
+    from .session import engine_session
 
     student = student or _default_student()
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    engine = None
+    reached = False
     try:
-        try:
-            engine = connect(host, timeout=call_timeout)
-        except EngineUnavailable as e:
-            _say(e.message, lang)
-            report = unreachable_report(rubric, student, e)
-        else:
-            engine.remove_orphans()
+        with engine_session(host, call_timeout) as engine:
+            reached = True
             report = grade(rubric, engine, student, budget=timeout)
-            engine.close()
+    except EngineError as e:
+        _say(e.message, lang)
+        report = unreachable_report(rubric, student, e)
     except KeyboardInterrupt:
-        if engine is not None:
-            engine.cleanup()
         _say(Text("Interrupted: grading stopped and its probe containers were removed.",
                   "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
         sys.exit(EXIT_INTERRUPTED)
     from .signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
     # The grade is shown first: a report file that cannot be written must not lose it.
-    if engine is not None:
+    if reached:
         click.echo(terminal.render(report, lang, color=sys.stdout.isatty()), nl=False)
     written = True
     if json_path:
@@ -279,13 +269,13 @@ def rubric_draft(images, containers, files, lab, host, call_timeout, lang):
     placeholders. Exit codes: 0 drafted, 2 usage error or nothing found, 3 engine unreachable.
     """
     from .draft import DraftError, make
-    from .engine import EngineError, connect
+    from .engine import EngineError
+    from .session import engine_session
 
     lang = _lang(lang)
-    engine = None
     try:
-        engine = connect(host, timeout=call_timeout)
-        text, dropped = make(engine, images, containers, files, lab)
+        with engine_session(host, call_timeout) as engine:
+            text, dropped = make(engine, images, containers, files, lab)
     except EngineError as e:
         _say(e.message, lang)
         sys.exit(EXIT_ENGINE)
@@ -294,9 +284,6 @@ def rubric_draft(images, containers, files, lab, host, call_timeout, lang):
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
-    finally:
-        if engine is not None:
-            engine.cleanup()
     for note in dropped:
         _say(note, lang)
     click.echo(text, nl=False)

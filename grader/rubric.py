@@ -446,7 +446,7 @@ def load(path, kinds: dict | None = None) -> Rubric:
     """Read and validate a rubric; raise RubricError listing every problem found."""
     marker = None
     if kinds is None:
-        from .checks import KINDS as kinds
+        kinds = _default_kinds()
     path = Path(path)
     doc = _Doc(str(path))
     text = _read(path)

@@ -28,7 +28,7 @@ class AllOf(Check):
         for i, part in enumerate(params.get("checks") or []):
             if not isinstance(part, dict):
                 continue
-            kind = KINDS.get(part.get("kind"))
+            kind = KINDS.get(str(part.get("kind")))
             if kind is None or kind is AllOf:
                 out.append((("checks", i, "kind"), Text(
                     f"unknown part kind {part.get('kind')!r}; known: {', '.join(k for k in KINDS if k != 'all')}",

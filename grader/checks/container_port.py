@@ -62,7 +62,7 @@ def requested(attrs: dict, port: str, host_port) -> tuple[str, str] | None:
     return None
 
 
-def no_publishing(attrs: dict) -> tuple[Text, Text] | None:
+def no_publishing(attrs: dict) -> tuple[Text, Text | None] | None:
     """Why this container's network cannot publish a port (the reason, and what to type), or None."""
     mode = (attrs.get("HostConfig") or {}).get("NetworkMode") or "default"
     running = bool((attrs.get("State") or {}).get("Running"))
@@ -155,12 +155,12 @@ class ContainerPort(Check):
         for attrs in found:
             # Said even when the host port asked for is not the one wanted: no port can work there.
             asked = requested(attrs, want_port, p.get("host_port")) or requested(attrs, want_port, None)
-            why = no_publishing(attrs) if asked and ip_matches(p.get("host_ip"), asked[0]) else None
-            if why is None:
+            blocked = no_publishing(attrs) if asked and ip_matches(p.get("host_ip"), asked[0]) else None
+            if blocked is None or asked is None:
                 continue
             name, (ip, host_port) = name_of(attrs), asked
             binding = ":".join(filter(None, (ip, host_port, want_port)))  # 8088:80/tcp, or 80/tcp
-            reason, fix = why
+            reason, fix = blocked
             fix = fix or bridge_fix(attrs, want_port, str(p.get("host_port") or host_port or ""))
             return Outcome(False, Text(
                 f"{name} asked for {binding} (HostConfig.PortBindings), but nothing is published: {reason.en}",

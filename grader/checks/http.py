@@ -34,7 +34,7 @@ def get(url: str, timeout: float, cap: int) -> tuple[int | None, bytes, bool, st
     read in progress. Plain http.client: no proxy (HTTP_PROXY and friends must not carry the
     request off the engine's host) and no redirect (a 3xx is the answer)."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
     expired = threading.Event()
 
     def expire():

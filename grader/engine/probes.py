@@ -5,7 +5,7 @@ from __future__ import annotations
 import tarfile
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from .. import match
 from ..text import Text
@@ -123,7 +123,7 @@ class Probes:
     def _first_member(self, stream, size: int, cap: int) -> FileRead:
         reader = _StreamReader(stream)
         try:
-            with tarfile.open(fileobj=reader, mode="r|") as tar:
+            with tarfile.open(fileobj=cast(IO[bytes], reader), mode="r|") as tar:
                 member = tar.next()
                 if member is not None and member.issym():
                     return FileRead(size=0, content=("-> " + member.linkname).encode(), truncated=False)
@@ -143,7 +143,7 @@ class Probes:
               expect: str | None = None, timeout: float = 10.0) -> ProbeResult:
         """Run the image until its output matches `expect`, it exits, or `timeout` passes."""
         start = time.monotonic()
-        kwargs = {"environment": env or None}
+        kwargs: dict[str, Any] = {"environment": env or None}
         if command:
             kwargs["command"] = command
         cid = self._create_probe(image, **kwargs)
@@ -231,7 +231,7 @@ class _StreamReader:
         self._buf = b""
         self._source = chunks
 
-    def read(self, n=-1):
+    def read(self, n: int = -1) -> bytes:
         while n < 0 or len(self._buf) < n:
             try:
                 self._buf += next(self._chunks)
