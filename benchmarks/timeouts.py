@@ -24,9 +24,10 @@ import yaml
 
 
 def rubric(checks: list[dict]) -> dict:
-    return {"lab": "bench", "title": {"en": "Bounds", "ko": "한도"},
+    return {"version": 1, "lab": "bench", "title": {"en": "Bounds", "ko": "한도"},
             "sections": [{"id": "s", "title": {"en": "Bounds", "ko": "한도"},
-                          "checks": [{"title": {"en": c["id"], "ko": c["id"]}, "points": 1, **c} for c in checks]}]}
+                          "checks": [{"title": {"en": c["id"], "ko": c["id"]}, "hint": {"en": "-", "ko": "-"},
+                                      "points": 1, **c} for c in checks]}]}
 
 
 def probe(id: str, command: str, expect: str, timeout: float | None = None) -> dict:

@@ -153,6 +153,9 @@ class ContainerPort(Check):
                     return passed(f"{name} publishes {want.en}", f"{name}이(가) {want.ko} 공개합니다",
                                   *evidence[:10])
         for attrs in found:
+            binds, live = bindings(attrs)
+            if live and any(binds.values()):
+                continue  # it publishes other ports, so its network can: just not the one wanted
             # Said even when the host port asked for is not the one wanted: no port can work there.
             asked = requested(attrs, want_port, p.get("host_port")) or requested(attrs, want_port, None)
             blocked = no_publishing(attrs) if asked and ip_matches(p.get("host_ip"), asked[0]) else None
