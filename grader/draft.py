@@ -22,6 +22,7 @@ from .checks import KINDS
 from .checks.container_port import bindings
 from .checks.image_base import layers
 from .rubric import ID_PATTERN, RubricError, load
+from .schema import COMMON_KEYS
 from .text import Text
 
 TODO_HINT = {"en": "TODO: say what to type to fix this.", "ko": "TODO: 고치려면 무엇을 입력할지 적으세요."}
@@ -253,7 +254,7 @@ def _keep_passing(draft: Draft, engine) -> None:
             if any(n in failed for n in check.get("needs", ())):
                 failed.add(check["id"])
                 continue
-            params = {k: v for k, v in check.items() if k not in ("id", "title", "hint", "points", "needs", "kind")}
+            params = {k: v for k, v in check.items() if k not in COMMON_KEYS}
             outcome = KINDS[check["kind"]](params).evaluate(engine)
             if outcome.passed:
                 kept.append(check)

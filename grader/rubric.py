@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from .schema import COMMON_KEYS
 from .text import Text
 
 MAX_BYTES = 1_000_000  # rubrics are small; refuse to parse anything huge
@@ -335,34 +336,49 @@ def _validate(data, doc: _Doc, kinds: dict) -> None:
         if not isinstance(section, dict) or not isinstance(section.get("checks"), list):
             continue
         for ci, check in enumerate(section["checks"]):
-            base = ("sections", si, "checks", ci)
-            if not isinstance(check, dict):
-                doc.problem(base, Text("a check is a mapping of keys", "검사 항목은 키-값 매핑이어야 합니다"))
-                continue
-            kind = check.get("kind")
-            if kind not in kinds:
-                if isinstance(kind, str):
-                    near = _suggest(kind, kinds)
-                    doc.problem(base + ("kind",), Text(
-                        f"unknown check kind '{kind}'" + (f"; did you mean '{near}'?" if near else
-                                                          f"; known kinds: {', '.join(kinds)}"),
-                        f"알 수 없는 검사 종류 '{kind}'" + (f". '{near}'을(를) 의도하셨나요?" if near else
-                                                        f". 사용 가능한 종류: {', '.join(kinds)}")),
-                        key="kind")
-                elif "kind" not in check:
-                    doc.problem(base, Text("missing required key 'kind'", "필수 키 'kind'가 없습니다"),
-                                key="kind")
-                continue
-            schema = check_schema(kinds[kind])
-            errors = list(Draft202012Validator(schema).iter_errors(check))
-            # `imgae: x` is one mistake: say "did you mean 'image'", not also "'image' is missing".
-            typo_for = {_suggest(k, schema["properties"]) for k in check if k not in schema["properties"]}
-            for err in errors:
-                if err.validator == "required" and any(f"'{t}'" in err.message for t in typo_for if t):
-                    continue
-                _schema_problem(doc, base, err)
-            for key, message in kinds[kind].problems(check):
-                doc.problem(base + tuple(key), message, key=".".join(map(str, key)))
+            _validate_check(check, ("sections", si, "checks", ci), doc, kinds, check_schema)
+
+
+def _validate_check(check, base: tuple, doc: _Doc, kinds: dict, schema_of, part: bool = False) -> None:
+    """One check, or one part of an `all` check (`part`: only a kind and its parameters), with
+    the same friendly messages and lines; the parts of `all` are validated here in turn."""
+    from jsonschema import Draft202012Validator
+
+    from .schema import part_schema
+
+    if not isinstance(check, dict):
+        doc.problem(base, Text("a check is a mapping of keys", "검사 항목은 키-값 매핑이어야 합니다"))
+        return
+    kind = check.get("kind")
+    allowed = [k for k in kinds if not (part and k == "all")]  # no `all` inside `all`
+    if kind not in allowed:
+        if isinstance(kind, str):
+            near = _suggest(kind, allowed)
+            doc.problem(base + ("kind",), Text(
+                f"unknown check kind '{kind}'" + (f"; did you mean '{near}'?" if near else
+                                                  f"; known kinds: {', '.join(allowed)}"),
+                f"알 수 없는 검사 종류 '{kind}'" + (f". '{near}'을(를) 의도하셨나요?" if near else
+                                                f". 사용 가능한 종류: {', '.join(allowed)}")),
+                key="kind")
+        elif "kind" not in check:
+            doc.problem(base, Text("missing required key 'kind'", "필수 키 'kind'가 없습니다"), key="kind")
+        return
+    schema = schema_of(kinds[kind])
+    errors = list(Draft202012Validator(schema).iter_errors(check))
+    # `imgae: x` is one mistake: say "did you mean 'image'", not also "'image' is missing".
+    typo_for = {_suggest(k, schema["properties"]) for k in check if k not in schema["properties"]}
+    for err in errors:
+        if err.validator == "required" and any(f"'{t}'" in err.message for t in typo_for if t):
+            continue
+        if kind == "all" and list(err.absolute_path)[:1] == ["checks"] and len(err.absolute_path) > 1:
+            continue  # inside a part: said below, with the part's own keys
+        _schema_problem(doc, base, err)
+    params = check if not part else {k: v for k, v in check.items() if k != "kind"}
+    for key, message in kinds[kind].problems(params):
+        doc.problem(base + tuple(key), message, key=".".join(map(str, key)))
+    if kind == "all" and isinstance(check.get("checks"), list):
+        for i, each in enumerate(check["checks"]):
+            _validate_check(each, base + ("checks", i), doc, kinds, part_schema, part=True)
 
 
 def _semantics(data, doc: _Doc) -> list[CheckSpec]:
@@ -380,12 +396,11 @@ def _semantics(data, doc: _Doc) -> list[CheckSpec]:
                 continue
             seen[c["id"]] = base + ("id",)
             where[c["id"]] = base
-            common = {"id", "title", "hint", "points", "bonus", "needs", "kind"}
             specs.append(CheckSpec(
                 id=c["id"], section=section["id"], section_title=stitle,
                 title=Text(**c["title"]), hint=Text(**c["hint"]), points=float(c["points"]),
                 bonus=bool(c.get("bonus", False)), needs=tuple(c.get("needs", ())), kind=c["kind"],
-                params={k: v for k, v in c.items() if k not in common}, line=doc.line(base)))
+                params={k: v for k, v in c.items() if k not in COMMON_KEYS}, line=doc.line(base)))
     for spec in specs:
         for i, need in enumerate(spec.needs):
             if need == spec.id:

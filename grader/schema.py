@@ -28,6 +28,7 @@ COMMON = {
     "kind": {"type": "string"},
 }
 REQUIRED = ["id", "title", "hint", "points", "kind"]
+COMMON_KEYS = frozenset(COMMON)  # a check's keys that are not its kind's parameters
 
 
 def document_schema(kind_names: list[str], checks: dict | None = None) -> dict:
@@ -64,6 +65,16 @@ def check_schema(kind) -> dict:
         "type": "object",
         "properties": {**COMMON, "kind": {"const": kind.kind}, **kind.schema},
         "required": REQUIRED + list(kind.required),
+        "additionalProperties": False,
+    }
+
+
+def part_schema(kind) -> dict:
+    """One part of an `all` check: a kind and its own parameters, no id, points or hint."""
+    return {
+        "type": "object",
+        "properties": {"kind": {"const": kind.kind}, **kind.schema},
+        "required": ["kind", *kind.required],
         "additionalProperties": False,
     }
 

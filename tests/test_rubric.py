@@ -96,6 +96,27 @@ def test_missing_keys_and_wrong_types_are_each_reported(tmp_path):
     assert any(line == 11 and "expected number" in m for (line, _), m in messages.items())
 
 
+ALL_PARTS = GOOD.replace("""        kind: image
+        image: diamol/base
+""", """        kind: all
+        checks:
+          - kind: image
+            imgae: diamol/base
+          - kind: image_confg
+            image: diamol/base
+          - kind: all
+            checks: [{kind: image, image: diamol/base}]
+""")
+
+
+def test_problems_inside_the_parts_of_all_name_their_line_and_suggest_as_at_the_top(tmp_path):
+    found = {p.line: p for p in problems(tmp_path, ALL_PARTS)}
+    assert "did you mean 'image'" in found[15].message.en and found[15].key == "imgae"
+    assert "did you mean 'image_config'" in found[16].message.en and "image_config" in found[16].message.ko
+    assert "unknown check kind 'all'" in found[18].message.en  # no `all` inside `all`
+    assert sorted(found) == [15, 16, 18], [p.render("en") for p in found.values()]
+
+
 def test_negative_points_are_refused(tmp_path):
     p = only(tmp_path, GOOD.replace("points: 1", "points: -1"))
     assert p.line == 11 and ">= 0" in p.message.en

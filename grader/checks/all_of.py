@@ -20,28 +20,7 @@ class AllOf(Check):
     }
     required = ("checks",)
 
-    @classmethod
-    def problems(cls, params):
-        from jsonschema import Draft202012Validator
-
-        out = []
-        for i, part in enumerate(params.get("checks") or []):
-            if not isinstance(part, dict):
-                continue
-            kind = KINDS.get(str(part.get("kind")))
-            if kind is None or kind is AllOf:
-                out.append((("checks", i, "kind"), Text(
-                    f"unknown part kind {part.get('kind')!r}; known: {', '.join(k for k in KINDS if k != 'all')}",
-                    f"알 수 없는 종류 {part.get('kind')!r}. 사용 가능: {', '.join(k for k in KINDS if k != 'all')}")))
-                continue
-            schema = {"type": "object", "properties": {"kind": {}, **kind.schema},
-                      "required": list(kind.required), "additionalProperties": False}
-            for err in Draft202012Validator(schema).iter_errors(part):
-                path = ("checks", i) + tuple(err.absolute_path)
-                out.append((path, Text(err.message, f"스키마 오류: {err.message}")))
-            params_only = {k: v for k, v in part.items() if k != "kind"}
-            out += [(("checks", i) + key, msg) for key, msg in kind.problems(params_only)]
-        return out
+    # Each part is validated as a check of its own kind (rubric.py), with the same messages.
 
     def _parts(self) -> list[Check]:
         return [KINDS[p["kind"]]({k: v for k, v in p.items() if k != "kind"})
