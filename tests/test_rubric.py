@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -290,3 +291,24 @@ def test_a_rubric_validated_once_is_still_checked_again_when_it_changes(tmp_path
     with pytest.raises(RubricError) as e:
         load(path)
     assert any("expected number" in p.message.en for p in e.value.problems)
+
+
+def test_grade_explain_lists_every_check_with_its_expectation_and_hint_without_an_engine(tmp_path):
+    """No engine is reached: DOCKER_HOST names a socket that does not exist."""
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/nothing.sock"}
+    rubric = load(ROOT / "rubrics" / "ch03.yaml")
+    for lang in ("en", "ko"):
+        result = subprocess.run(["grade", "explain", "ch03", "--lang", lang], capture_output=True, text=True,
+                                env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        for spec in rubric.checks:
+            assert f"{spec.id} [" in result.stdout
+            assert spec.title(lang) in result.stdout and spec.hint(lang) in result.stdout
+            assert KINDS[spec.kind](spec.params).expectation()(lang) in result.stdout
+        assert ("hint: " if lang == "en" else "힌트: ") in result.stdout
+
+
+def test_grade_explain_of_an_unknown_lab_exits_2_naming_the_labs():
+    result = subprocess.run(["grade", "explain", "ch99"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ch03" in result.stdout + result.stderr
