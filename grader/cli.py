@@ -44,22 +44,22 @@ def _say(text: Text, lang: str, err: bool = True) -> None:
 
 def _load(lab: str | None, rubric_file: str | None, lang: str):
     """The rubric to grade, or exit 2 with a clear message."""
-    from . import labs
+    from . import bundled
     from .rubric import RubricError, load
 
     if rubric_file:
         path: Path | None = Path(rubric_file)
     elif lab:
-        if not labs.is_id(lab):
+        if not bundled.is_id(lab):
             _say(Text(f"'{lab}' is not a lab name: lab names are like ch03 (lower-case letters, digits "
                       "and '-'). To use a rubric file, give it with --rubric FILE.",
                       f"'{lab}'은(는) 실습 이름이 아닙니다. 실습 이름은 ch03처럼 영소문자, 숫자, '-'로만 "
                       "이루어집니다. 루브릭 파일을 쓰려면 --rubric FILE로 주세요."), lang)
             sys.exit(EXIT_USAGE)
-        path = labs.find(lab)
+        path = bundled.find(lab)
         if path is None:
-            near = labs.nearest(lab)
-            known = ", ".join(labs.bundled()) or "-"
+            near = bundled.nearest(lab)
+            known = ", ".join(bundled.bundled()) or "-"
             msg = Text(f"There is no lab called '{lab}'." + (f" Did you mean '{near}'?" if near else "") +
                        f" Bundled labs: {known}. Run `grade list` to see them.",
                        f"'{lab}'라는 실습이 없습니다." + (f" '{near}'을(를) 의도하셨나요?" if near else "") +
@@ -200,14 +200,14 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
 @LANG_OPTION
 def list_labs(lang):
     """List the bundled labs with their titles and points."""
-    from . import labs
+    from . import bundled
     from .rubric import RubricError, load
 
     lang = _lang(lang)
     status = EXIT_OK
-    for name in labs.bundled():
+    for name in bundled.bundled():
         try:
-            rubric = load(labs.find(name))
+            rubric = load(bundled.find(name))
         except RubricError as e:
             click.echo(f"{name:8} " + Text("(broken rubric)", "(잘못된 루브릭)")(lang))
             click.echo(e.render(lang), err=True)

@@ -19,16 +19,15 @@ import yaml
 
 from . import history, match, refs
 from .checks import KINDS
-from .checks.container_port import bindings
 from .checks.image_base import layers
-from .rubric import ID_PATTERN, RubricError, load
-from .schema import COMMON_KEYS
+from .checks.ports import ANY_IP, bindings
+from .rubric import RubricError, load
+from .schema import COMMON_KEYS, ID_PATTERN
 from .text import Text
 
 TODO_HINT = {"en": "TODO: say what to type to fix this.", "ko": "TODO: 고치려면 무엇을 입력할지 적으세요."}
 KEYED = {"ENV", "ARG", "LABEL", "WORKDIR", "COPY", "ADD", "USER"}  # steps drafted with their key
 CONTENT_LIMIT = 2000  # a file up to this size (UTF-8 text) is drafted with its exact content
-ANY_IP = ("", "0.0.0.0", "::")
 
 
 class DraftError(Exception):

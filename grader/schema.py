@@ -15,7 +15,8 @@ TEXT = {
     "additionalProperties": False,
 }
 
-ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*$"}
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"  # check, section and lab ids
+ID = {"type": "string", "pattern": ID_PATTERN}
 
 COMMON = {
     "id": {**ID, "description": "Unique in the rubric; reports and GitLab use it."},

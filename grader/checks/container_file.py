@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..engine import ObjectError
 from ..text import Text
 from .base import REGEX, Check, decisive, failed, passed, regex_problems, register
-from .image_file import DEFAULT_CAP, judge, shown
+from .files import DEFAULT_CAP, judge, max_bytes, shown
 from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 
@@ -27,8 +27,7 @@ class ContainerFile(Check):
             "type": "boolean",
             "description": "true: the file was changed in the container (its image's copy differs or "
                            "does not exist); false: it is still the image's copy."},
-        "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
-                      "description": "Read at most this much of each copy (default 1 MB)."},
+        "max_bytes": max_bytes(" of each copy"),
     }
     required = ("path",)
 

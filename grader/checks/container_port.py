@@ -16,6 +16,7 @@ from ..model import Outcome
 from ..text import Text
 from .base import Check, failed, passed, register
 from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
+from .ports import ANY_IP, bindings, describe_bindings, ip_matches, port_key  # noqa: F401
 
 CONTAINER_PORT = {
     "oneOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
@@ -24,32 +25,6 @@ CONTAINER_PORT = {
 }
 HOST_PORT = {"type": "integer", "minimum": 1, "maximum": 65535,
              "description": "The host port it is published on (the number before the colon)."}
-ANY_IP = ("", "0.0.0.0", "::")
-
-
-def port_key(port) -> str:
-    """80 and "80" mean 80/tcp, as in --publish."""
-    text = str(port)
-    return text if "/" in text else text + "/tcp"
-
-
-def bindings(attrs: dict) -> tuple[dict[str, list[tuple[str, str]]], bool]:
-    """{container port: [(host ip, host port)]} and whether they are live (the container runs)."""
-    live = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
-    running = bool((attrs.get("State") or {}).get("Running"))
-    source = live if running else (attrs.get("HostConfig") or {}).get("PortBindings") or {}
-    out = {}
-    for port, binds in source.items():
-        out[port] = [((b or {}).get("HostIp") or "", (b or {}).get("HostPort") or "") for b in binds or ()]
-    return out, running
-
-
-def describe_bindings(attrs: dict) -> str:
-    found, running = bindings(attrs)
-    pairs = [f"{port} -> {ip or '0.0.0.0'}:{hp or '(random)'}" for port, binds in sorted(found.items())
-             for ip, hp in binds]
-    how = "" if running else " (configured; not running)"
-    return f"{name_of(attrs)}: " + (", ".join(pairs) if pairs else "publishes no port") + how
 
 
 def requested(attrs: dict, port: str, host_port) -> tuple[str, str] | None:
@@ -97,14 +72,6 @@ def bridge_fix(attrs: dict, port: str, host_port: str) -> Text:
         "이 엔진에서는 직접 만든 네트워크로 공개해야 합니다. `docker network create ch02`로 네트워크를 "
         f"한 번 만들고, 이전 컨테이너를 `docker container rm -f {name}` 명령으로 지운 다음 "
         f"이 명령을 실행하세요: `{run}`")
-
-
-def ip_matches(want: str | None, actual: str) -> bool:
-    if want is None:
-        return True
-    if want in ANY_IP:
-        return actual in ANY_IP
-    return actual == want
 
 
 @register

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from .. import match
 from ..text import Text
 from .base import REGEX, Check, failed, passed, regex_problems, register
-from .container_port import bindings, describe_bindings
-from .image_file import DEFAULT_CAP, shown
+from .files import DEFAULT_CAP, max_bytes, shown
 from .lookup import LOOKUP, LOOKUP_SCHEMA, lookup_text, name_of, select
+from .ports import bindings, describe_bindings
 
 MAX_TIMEOUT = 30
 
@@ -98,8 +98,7 @@ class Http(Check):
                                        "(needs `name` or `image`)."},
         "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT,
                     "description": "Seconds to wait for the answer (default 5)."},
-        "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
-                      "description": "Read at most this much of the body (default 1 MB)."},
+        "max_bytes": max_bytes(" of the body"),
     }
     required = ("port",)
 

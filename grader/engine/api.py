@@ -18,6 +18,7 @@ from ..text import Text
 from .errors import OBJECT_FAULTS, EngineError, ObjectError
 from .journal import Journal
 from .probes import LOG_TAIL, Probes, is_probe
+from .protocol import ANY_IP
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
@@ -242,7 +243,7 @@ class Engine(Probes):
         parts = urlsplit(self.address if "://" in self.address else "tcp://" + self.address)
         if parts.scheme in ("tcp", "http", "https", "ssh") and parts.hostname:
             host = parts.hostname
-            return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            return "127.0.0.1" if host in ANY_IP else host
         return "127.0.0.1"
 
     def all_tags(self) -> list[str]:

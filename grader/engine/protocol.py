@@ -11,6 +11,7 @@ from typing import Any, Optional, Protocol
 
 FILE_CAP = 1_000_000  # bytes of a file read at most (image_file, container_file, draft)
 PROBE_OUTPUT = 64_000  # bytes of a probe's output read at most
+ANY_IP = ("", "0.0.0.0", "::")  # a published port's host address meaning every interface
 
 
 @dataclass
