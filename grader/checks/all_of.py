@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text
 from .base import KINDS, Check, register
@@ -30,7 +31,7 @@ class AllOf(Check):
         parts = [c.expectation() for c in self._parts()]
         return Text("; and ".join(t.en for t in parts), "; 그리고 ".join(t.ko for t in parts))
 
-    def run(self, engine) -> Outcome:
+    def run(self, engine: EngineProtocol) -> Outcome:
         # The parts run at once (a file read and a probe each wait on the engine); the verdict and
         # evidence are as if in order: the first part that does not hold decides.
         parts = self._parts()

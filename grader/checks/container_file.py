@@ -8,7 +8,8 @@ very image the container was created from (by id, so a re-tagged name does not m
 """
 from __future__ import annotations
 
-from ..engine import ObjectError
+from ..engine import EngineProtocol, ObjectError
+from ..model import Outcome
 from ..text import Text
 from .base import REGEX, Check, decisive, failed, passed, regex_problems, register
 from .files import DEFAULT_CAP, judge, max_bytes, shown
@@ -54,9 +55,9 @@ class ContainerFile(Check):
         path = self.params["path"]
         return Text(f"{who.en}: {path} exists{what.en}", f"{who.ko}: {path} 파일이 있음{what.ko}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         found, why = select(engine, self.params)
-        if not found:
+        if why is not None:  # none found
             return why
         outcomes = [self._guarded(engine, attrs) for attrs in found]
         verdict = decisive(outcomes)

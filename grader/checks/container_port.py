@@ -12,6 +12,7 @@ on that engine instead of repeating the command that did not work.
 """
 from __future__ import annotations
 
+from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text
 from .base import Check, failed, passed, register
@@ -104,10 +105,10 @@ class ContainerPort(Check):
         who, want = lookup_text(self.params), self._want()
         return Text(f"{who.en}: publishes {want.en}", f"{who.ko}: {want.ko} 공개")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         found, why = select(engine, p)
-        if not found:
+        if why is not None:  # none found
             return why
         want, want_port = self._want(), port_key(p["port"])
         evidence = [describe_bindings(attrs) for attrs in found]

@@ -17,6 +17,8 @@ import threading
 from urllib.parse import urlsplit
 
 from .. import match
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import REGEX, Check, failed, passed, regex_problems, register
 from .files import DEFAULT_CAP, max_bytes, shown
@@ -139,13 +141,13 @@ class Http(Check):
             text = text + Text(f"; served by: {who.en}", f"; 응답하는 컨테이너: {who.ko}")
         return text
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         port, path = p["port"], p.get("path", "/")
         serving = []
         if self._has_container():
             found, why = select(engine, {k: p[k] for k in LOOKUP if k in p})
-            if not found:
+            if why is not None:  # none found
                 return why
             serving = [a for a in found if any(hp == str(port) for binds in bindings(a)[0].values()
                                                for _, hp in binds)]

@@ -3,6 +3,8 @@ optionally not a finished reference image under another name (`not_base`)."""
 from __future__ import annotations
 
 from .. import refs
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, Check, failed, passed, register, require_image, short_id
 from .own_work import NOT_BASE, require_own
@@ -38,7 +40,7 @@ class Image(Check):
             ko += ", 직접 빌드함(완성 이미지가 아님)"
         return Text(en, ko)
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         ref = p["image"]
         attrs = require_image(engine, ref)

@@ -3,6 +3,8 @@ least one history entry of its own (a base merely re-tagged is not "built on" it
 from __future__ import annotations
 
 from .. import history
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, Check, failed, passed, register, require_image
 from .own_work import NOT_BASE, require_own
@@ -39,7 +41,7 @@ class ImageBase(Check):
         return Text(f"image {p['image']} is built on {p['base']} and adds at least one step",
                     f"이미지 {p['image']}이(가) {p['base']} 위에 만들어졌고 단계를 하나 이상 더함")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         image = require_image(engine, p["image"])
         base = require_image(engine, p["base"])

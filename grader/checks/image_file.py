@@ -5,7 +5,8 @@ not run, and an image without a shell or `cat` reads the same.
 """
 from __future__ import annotations
 
-from ..engine import ObjectError
+from ..engine import EngineProtocol, ObjectError
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
 from .files import DEFAULT_CAP, judge, max_bytes, shown  # noqa: F401 (shown: kept importable here)
@@ -39,7 +40,7 @@ class ImageFile(Check):
         return Text(f"{p['path']} exists in image {p['image']}{what}",
                     f"이미지 {p['image']}에 {p['path']} 파일이 있음{what}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         ref, path = p["image"], p["path"]
         image = require_image(engine, ref)

@@ -6,7 +6,8 @@ is removed as soon as the output matches, the process exits or the time is up.
 from __future__ import annotations
 
 from .. import match
-from ..engine import PROBE_OUTPUT, ObjectError
+from ..engine import PROBE_OUTPUT, EngineProtocol, ObjectError
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
 from .own_work import NOT_BASE, require_own
@@ -62,7 +63,7 @@ class Run(Check):
         return Text(f"`{self._how()}` prints {' and '.join(wants)}",
                     f"`{self._how()}` 실행 결과: {' 그리고 '.join(wants)}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         image = require_image(engine, p["image"])
         require_own(engine, p["image"], image, p)
