@@ -22,9 +22,9 @@ def mirrored(student, mirror):
 
 
 def daemon_log(student) -> str:
-    """scripts/engine keeps dockerd's log beside its data root."""
+    """scripts/engine keeps the engine's log (engine.log) beside its data root."""
     root = student.docker("info", "--format", "{{.DockerRootDir}}").strip()
-    return (Path(root).parent / "dockerd.log").read_text(errors="replace")
+    return (Path(root).parent / "engine.log").read_text(errors="replace")
 
 
 def inspect(student, ref: str) -> dict:
