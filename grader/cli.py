@@ -8,7 +8,6 @@ import difflib
 import getpass
 import os
 import re
-import signal
 import sys
 from pathlib import Path
 
@@ -96,7 +95,7 @@ def _say(text: Text, lang: str, err: bool = True) -> None:
 
 def _load(lab: str | None, rubric_file: str | None, lang: str):
     """The rubric to grade, or exit 2 with a clear message."""
-    from . import labs
+    from . import bundled
     from .rubric import RubricError, load
 
     if rubric_file and lab:
@@ -106,20 +105,20 @@ def _load(lab: str | None, rubric_file: str | None, lang: str):
                   f"`grade --rubric {rubric_file}` 명령은 그 파일을 채점합니다."), lang)
         sys.exit(EXIT_USAGE)
     if rubric_file:
-        path = Path(rubric_file)
+        path: Path | None = Path(rubric_file)
     elif lab:
-        if not labs.is_id(lab) and labs.is_id(lab.lower()) and labs.find(lab.lower()):
+        if not bundled.is_id(lab) and bundled.is_id(lab.lower()) and bundled.find(lab.lower()):
             lab = lab.lower()  # `grade CH03`: lab ids are lower-case, and only one is meant
-        if not labs.is_id(lab):
+        if not bundled.is_id(lab):
             _say(Text(f"'{lab}' is not a lab name: lab names are like ch03 (lower-case letters, digits "
                       "and '-'). To use a rubric file, give it with --rubric FILE.",
                       f"'{lab}' 값은 실습 이름이 아닙니다. 실습 이름은 ch03처럼 영소문자, 숫자, '-'로만 "
                       "이루어집니다. 루브릭 파일을 쓰려면 --rubric FILE로 주세요."), lang)
             sys.exit(EXIT_USAGE)
-        path = labs.find(lab)
+        path = bundled.find(lab)
         if path is None:
-            near = labs.nearest(lab)
-            known = ", ".join(labs.bundled()) or "-"
+            near = bundled.nearest(lab)
+            known = ", ".join(bundled.bundled()) or "-"
             msg = Text(f"There is no lab called '{lab}'." + (f" Did you mean '{near}'?" if near else "") +
                        f" Bundled labs: {known}. Run `grade list` to see them.",
                        f"'{lab}' 실습은 없습니다." + (f" '{near}' 실습을 찾으시나요?" if near else "") +
@@ -180,10 +179,6 @@ def _write(path: str, content: str, lang: str) -> bool:
         return False
 
 
-def _on_sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 LANG_OPTION = click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
                            help="Output language (default: from LANG/LC_ALL; ko_* gives Korean).")
 
@@ -230,25 +225,20 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
     for path, option in ((json_path, "--json"), (junit_path, "--junit")):
         if path:
             _check_report_path(path, option, lang)
-    from .engine import EngineUnavailable, connect
+    from .engine import EngineError
     from .grading import grade, unreachable_report
     from .reports import json_report, junit, terminal
     from .reports.live import Live as LiveView
+    from .session import engine_session
 
     student = student or _default_student()
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    engine = None
+    reached = False
     # On a terminal, results appear as checks finish and running probes show their wait; piped
     # (CI logs), the report is printed once at the end, as stable plain text.
     live = LiveView(rubric, lang, color=True) if sys.stdout.isatty() else None
     try:
-        try:
-            engine = connect(host, timeout=call_timeout)
-        except EngineUnavailable as e:
-            _say(e.message, lang)
-            report = unreachable_report(rubric, student, e)
-        else:
-            engine.remove_orphans()
+        with engine_session(host, call_timeout) as engine:
+            reached = True
             if live is not None:
                 live.open(student)
                 report = grade(rubric, engine, student, budget=timeout,
@@ -256,18 +246,18 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
                 live.close(report)
             else:
                 report = grade(rubric, engine, student, budget=timeout)
-            engine.close()
+    except EngineError as e:
+        _say(e.message, lang)
+        report = unreachable_report(rubric, student, e)
     except KeyboardInterrupt:
         if live is not None:
             live.close()
-        if engine is not None:
-            engine.cleanup()
         _say(Text("Interrupted: grading stopped and its probe containers were removed.",
                   "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
         sys.exit(EXIT_INTERRUPTED)
     from .signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
     # The grade is shown first: a report file that cannot be written must not lose it.
-    if engine is not None and live is None:
+    if reached and live is None:
         click.echo(terminal.render(report, lang, color=False), nl=False)
     written = True
     if json_path:
@@ -282,14 +272,14 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
 @LANG_OPTION
 def list_labs(lang):
     """List the bundled labs with their titles and points."""
-    from . import labs
+    from . import bundled
     from .rubric import RubricError, load
 
     lang = _lang(lang)
     status = EXIT_OK
-    for name in labs.bundled():
+    for name in bundled.bundled():
         try:
-            rubric = load(labs.find(name))
+            rubric = load(bundled.find(name))
         except RubricError as e:
             click.echo(f"{name:8} " + Text("(broken rubric)", "(잘못된 루브릭)")(lang))
             click.echo(e.render(lang), err=True)
@@ -351,13 +341,13 @@ def rubric_draft(images, containers, files, lab, host, call_timeout, lang):
     placeholders. Exit codes: 0 drafted, 2 usage error or nothing found, 3 engine unreachable.
     """
     from .draft import DraftError, make
-    from .engine import EngineError, connect
+    from .engine import EngineError
+    from .session import engine_session
 
     lang = _lang(lang)
-    engine = None
     try:
-        engine = connect(host, timeout=call_timeout)
-        text, dropped = make(engine, images, containers, files, lab)
+        with engine_session(host, call_timeout) as engine:
+            text, dropped = make(engine, images, containers, files, lab)
     except EngineError as e:
         _say(e.message, lang)
         sys.exit(EXIT_ENGINE)
@@ -366,9 +356,6 @@ def rubric_draft(images, containers, files, lab, host, call_timeout, lang):
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
-    finally:
-        if engine is not None:
-            engine.cleanup()
     for note in dropped:
         _say(note, lang)
     click.echo(text, nl=False)

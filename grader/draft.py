@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 import yaml
 
 from . import history, match, refs
-from .checks import KINDS, Fail
-from .checks.container_port import bindings
+from .checks import KINDS
 from .checks.image_base import layers
-from .rubric import ID_PATTERN, RubricError, load
+from .checks.ports import ANY_IP, bindings
+from .rubric import RubricError, load
+from .schema import COMMON_KEYS, ID_PATTERN
 from .text import Text
 
 TODO_HINT = {"en": "TODO: say what to type to fix this.", "ko": "TODO: 고치려면 무엇을 입력할지 적으세요."}
 KEYED = {"ENV", "ARG", "LABEL", "WORKDIR", "COPY", "ADD", "USER"}  # steps drafted with their key
 CONTENT_LIMIT = 2000  # a file up to this size (UTF-8 text) is drafted with its exact content
-ANY_IP = ("", "0.0.0.0", "::")
 
 
 class DraftError(Exception):
@@ -253,11 +253,8 @@ def _keep_passing(draft: Draft, engine) -> None:
             if any(n in failed for n in check.get("needs", ())):
                 failed.add(check["id"])
                 continue
-            params = {k: v for k, v in check.items() if k not in ("id", "title", "hint", "points", "needs", "kind")}
-            try:
-                outcome = KINDS[check["kind"]](params).run(engine)
-            except Fail as f:
-                outcome = f.outcome
+            params = {k: v for k, v in check.items() if k not in COMMON_KEYS}
+            outcome = KINDS[check["kind"]](params).evaluate(engine)
             if outcome.passed:
                 kept.append(check)
             else:

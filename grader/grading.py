@@ -8,8 +8,8 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Callable
 
-from .checks import KINDS, Fail
-from .engine import Engine, EngineError, ObjectError
+from .checks import KINDS
+from .engine import Engine, EngineError
 from .match import PatternTimeout
 from .model import Outcome, Report, Result, Status
 from .rubric import CheckSpec, Rubric
@@ -81,11 +81,7 @@ def _result(spec: CheckSpec, status: Status, outcome: Outcome, seconds: float = 
 def run_check(spec: CheckSpec, engine: Engine) -> Result:
     start = time.monotonic()
     try:
-        outcome = KINDS[spec.kind](spec.params).run(engine)
-    except Fail as f:
-        outcome = f.outcome
-    except ObjectError as e:  # about one student object: that check's evidence, not an engine fault
-        outcome = Outcome(False, e.message)
+        outcome = KINDS[spec.kind](spec.params).evaluate(engine)
     except PatternTimeout as e:  # the rubric's fault, not the student's: no points lost
         return _result(spec, Status.ERROR, Outcome(False, e.message), time.monotonic() - start)
     status = Status.PASSED if outcome.passed else Status.FAILED

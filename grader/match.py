@@ -87,7 +87,7 @@ def _unbounded_after(pattern: str, at: int) -> bool:
     if pattern[at] in "+*":
         return True
     m = regex.match(r"\{(\d*)(,?)(\d*)\}", pattern[at:])
-    return bool(m) and m.group(2) == "," and m.group(3) == ""
+    return m is not None and m.group(2) == "," and m.group(3) == ""
 
 
 def _overlapping_branches(body: str) -> bool:

@@ -15,7 +15,8 @@ TEXT = {
     "additionalProperties": False,
 }
 
-ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*$"}
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"  # check, section and lab ids
+ID = {"type": "string", "pattern": ID_PATTERN}
 
 COMMON = {
     "id": {**ID, "description": "Unique in the rubric; reports and GitLab use it."},
@@ -28,6 +29,7 @@ COMMON = {
     "kind": {"type": "string"},
 }
 REQUIRED = ["id", "title", "hint", "points", "kind"]
+COMMON_KEYS = frozenset(COMMON)  # a check's keys that are not its kind's parameters
 
 
 def document_schema(kind_names: list[str], checks: dict | None = None) -> dict:
@@ -64,6 +66,16 @@ def check_schema(kind) -> dict:
         "type": "object",
         "properties": {**COMMON, "kind": {"const": kind.kind}, **kind.schema},
         "required": REQUIRED + list(kind.required),
+        "additionalProperties": False,
+    }
+
+
+def part_schema(kind) -> dict:
+    """One part of an `all` check: a kind and its own parameters, no id, points or hint."""
+    return {
+        "type": "object",
+        "properties": {"kind": {"const": kind.kind}, **kind.schema},
+        "required": ["kind", *kind.required],
         "additionalProperties": False,
     }
 

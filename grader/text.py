@@ -4,8 +4,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-LANGS = ("en", "ko")
-
 
 @dataclass(frozen=True)
 class Text:

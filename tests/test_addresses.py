@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.engine import _default_port, _engine_address, default_addresses, explain_connect_failure
-from grader.journal import state_dir
+from grader.engine.journal import state_dir
 
 HOME = "/home/kim"
 NO_CONTEXT = lambda: None  # noqa: E731 - the docker CLI has no context chosen
@@ -80,7 +80,7 @@ def test_a_missing_podman_socket_says_how_to_start_podmans_service(tmp_path):
 
 
 def test_a_missing_named_pipe_means_docker_desktop_is_not_running(monkeypatch):
-    import grader.engine as engine
+    import grader.engine.connection as engine
 
     monkeypatch.setattr(engine.sys, "platform", "win32")
     error = OSError(2, "CreateFile", "The system cannot find the file specified.")

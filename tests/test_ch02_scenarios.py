@@ -5,12 +5,10 @@ The test engine has no default bridge network, so a container that publishes a p
 network the test makes, and publishes on 127.0.0.1 only (students type plain `-p 8088:80`)."""
 from __future__ import annotations
 
-import fcntl
 import socket
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -27,52 +25,12 @@ HTDOCS = "/usr/local/apache2/htdocs"
 MY_PAGE = "<html><body><h1>Hello from my own page!</h1></body></html>\n"
 
 
-# ---- fixtures: a network to publish on, and host port 8088 to ourselves --------------------------
-
-def port_free(port: int) -> bool:
-    """Free as docker-proxy sees it: it binds with SO_REUSEADDR, so TIME_WAIT leftovers don't count."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
+# ---- fixtures (port8088, net) are in conftest.py ------------------------------------------------
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def port8088():
-    """The chapter's port is fixed, so test sessions running at once on this machine take turns."""
-    with open("/tmp/grade-test-port-8088.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        deadline = time.monotonic() + 30
-        while not port_free(8088):
-            assert time.monotonic() < deadline, "127.0.0.1:8088 is taken by something outside the tests"
-            time.sleep(0.5)
-        yield 8088
-
-
-@pytest.fixture
-def net(student, port8088):
-    """A network of the test's own (the engine has no default bridge); removed with what joined it.
-    On Podman, slirp4netns: a network of the container's own that publishes from user space, where
-    a bridge network would change the machine's firewall."""
-    if PODMAN:  # nothing to remove but the containers, which the student fixture removes
-        yield "slirp4netns"
-        return
-    name = f"grade-test-{uuid.uuid4().hex[:8]}"
-    student.docker("network", "create", name)
-    yield name
-    ids = student.docker("container", "ls", "--all", "--quiet", "--filter", f"network={name}").split()
-    if ids:
-        student.docker("container", "rm", "--force", *ids, check=False)
-    student.docker("network", "rm", name, check=False)
 
 
 # ---- what the student types -----------------------------------------------------------------------

@@ -90,13 +90,10 @@ def test_plain_http_to_a_tls_engine_says_to_turn_tls_on(tls_engine):
 def test_a_slow_engine_hits_the_per_call_timeout(standins, tmp_path):
     proxy = SlowProxy(standins.removeprefix("unix://"), tmp_path / "slow.sock", delay=3)
     try:
-        start = time.monotonic()
         result = run(["ch03", "--call-timeout", "1"], grade_env(proxy.host))
-        took = time.monotonic() - start
     finally:
         proxy.close()
     assert_engine_fault(result, "did not answer in time", "--call-timeout")
-    assert took < 20
 
 
 def test_an_engine_killed_while_grading_errors_the_rest_and_still_writes_reports(tmp_path):

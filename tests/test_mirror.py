@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from conftest import DOCKER, _sh
-from test_ch02_scenarios import port8088  # noqa: F401 (a fixture: host port 8088, taken in turn)
 
 WEB_PING = "diamol/ch03-web-ping"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -94,6 +95,27 @@ def test_missing_keys_and_wrong_types_are_each_reported(tmp_path):
     messages = {(p.line, p.key): p.message.en for p in found}
     assert any("missing required key 'points'" in m for m in messages.values())
     assert any(line == 11 and "expected number" in m for (line, _), m in messages.items())
+
+
+ALL_PARTS = GOOD.replace("""        kind: image
+        image: diamol/base
+""", """        kind: all
+        checks:
+          - kind: image
+            imgae: diamol/base
+          - kind: image_confg
+            image: diamol/base
+          - kind: all
+            checks: [{kind: image, image: diamol/base}]
+""")
+
+
+def test_problems_inside_the_parts_of_all_name_their_line_and_suggest_as_at_the_top(tmp_path):
+    found = {p.line: p for p in problems(tmp_path, ALL_PARTS)}
+    assert "did you mean 'image'" in found[15].message.en and found[15].key == "imgae"
+    assert "did you mean 'image_config'" in found[16].message.en and "image_config" in found[16].message.ko
+    assert "unknown check kind 'all'" in found[18].message.en  # no `all` inside `all`
+    assert sorted(found) == [15, 16, 18], [p.render("en") for p in found.values()]
 
 
 def test_negative_points_are_refused(tmp_path):
@@ -269,3 +291,24 @@ def test_a_rubric_validated_once_is_still_checked_again_when_it_changes(tmp_path
     with pytest.raises(RubricError) as e:
         load(path)
     assert any("expected number" in p.message.en for p in e.value.problems)
+
+
+def test_grade_explain_lists_every_check_with_its_expectation_and_hint_without_an_engine(tmp_path):
+    """No engine is reached: DOCKER_HOST names a socket that does not exist."""
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/nothing.sock"}
+    rubric = load(ROOT / "rubrics" / "ch03.yaml")
+    for lang in ("en", "ko"):
+        result = subprocess.run(["grade", "explain", "ch03", "--lang", lang], capture_output=True, text=True,
+                                env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        for spec in rubric.checks:
+            assert f"{spec.id} [" in result.stdout
+            assert spec.title(lang) in result.stdout and spec.hint(lang) in result.stdout
+            assert KINDS[spec.kind](spec.params).expectation()(lang) in result.stdout
+        assert ("hint: " if lang == "en" else "힌트: ") in result.stdout
+
+
+def test_grade_explain_of_an_unknown_lab_exits_2_naming_the_labs():
+    result = subprocess.run(["grade", "explain", "ch99"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ch03" in result.stdout + result.stderr

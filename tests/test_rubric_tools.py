@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 from conftest import ROOT, grade_env, snapshot
-from test_ch02_scenarios import net, port8088, solution  # noqa: F401  (fixtures)
+from test_ch02_scenarios import solution
 
 from grader.checks import KINDS
 from grader.rubric import load

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import threading
 
+from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text
-from .base import KINDS, Check, Fail, register
+from .base import KINDS, Check, register
 
 
 @register
@@ -20,28 +21,7 @@ class AllOf(Check):
     }
     required = ("checks",)
 
-    @classmethod
-    def problems(cls, params):
-        from jsonschema import Draft202012Validator
-
-        out = []
-        for i, part in enumerate(params.get("checks") or []):
-            if not isinstance(part, dict):
-                continue
-            kind = KINDS.get(part.get("kind"))
-            if kind is None or kind is AllOf:
-                out.append((("checks", i, "kind"), Text(
-                    f"unknown part kind {part.get('kind')!r}; known: {', '.join(k for k in KINDS if k != 'all')}",
-                    f"알 수 없는 종류 {part.get('kind')!r}. 사용 가능: {', '.join(k for k in KINDS if k != 'all')}")))
-                continue
-            schema = {"type": "object", "properties": {"kind": {}, **kind.schema},
-                      "required": list(kind.required), "additionalProperties": False}
-            for err in Draft202012Validator(schema).iter_errors(part):
-                path = ("checks", i) + tuple(err.absolute_path)
-                out.append((path, Text(err.message, f"스키마 오류: {err.message}")))
-            params_only = {k: v for k, v in part.items() if k != "kind"}
-            out += [(("checks", i) + key, msg) for key, msg in kind.problems(params_only)]
-        return out
+    # Each part is validated as a check of its own kind (rubric.py), with the same messages.
 
     def _parts(self) -> list[Check]:
         return [KINDS[p["kind"]]({k: v for k, v in p.items() if k != "kind"})
@@ -51,7 +31,7 @@ class AllOf(Check):
         parts = [c.expectation() for c in self._parts()]
         return Text("; and ".join(t.en for t in parts), "; 그리고 ".join(t.ko for t in parts))
 
-    def run(self, engine) -> Outcome:
+    def run(self, engine: EngineProtocol) -> Outcome:
         # The parts run at once (a file read and a probe each wait on the engine); the verdict and
         # evidence are as if in order: the first part that does not hold decides.
         parts = self._parts()
@@ -59,10 +39,7 @@ class AllOf(Check):
 
         def one(i):
             try:
-                try:
-                    done[i] = (parts[i].run(engine), None)
-                except Fail as f:
-                    done[i] = (f.outcome, None)
+                done[i] = (parts[i].evaluate(engine), None)
             except BaseException as e:  # noqa: BLE001 - re-raised below, in the part's order
                 done[i] = (None, e)
 

@@ -5,6 +5,7 @@ import difflib
 from typing import ClassVar
 
 from .. import match, refs
+from ..engine import EngineProtocol, ObjectError
 from ..model import Outcome
 from ..text import Text
 
@@ -42,8 +43,21 @@ class Check:
     def expectation(self) -> Text:
         raise NotImplementedError
 
-    def run(self, engine) -> Outcome:
+    def run(self, engine: EngineProtocol) -> Outcome:
+        """What a kind implements: its verdict, or Fail (stop early) or ObjectError (a student's
+        object could not be used). Callers use evaluate()."""
         raise NotImplementedError
+
+    def evaluate(self, engine: EngineProtocol) -> Outcome:
+        """The one way to run a check (grading, drafting, the parts of `all`): a kind's early
+        Fail and a student object that cannot be used are its failed outcome. EngineError (the
+        engine's fault) and PatternTimeout (the rubric's) go to the caller."""
+        try:
+            return self.run(engine)
+        except Fail as f:
+            return f.outcome
+        except ObjectError as e:  # about one student object: that check's evidence, not an engine fault
+            return Outcome(False, e.message)
 
 
 def passed(en: str, ko: str, *evidence: str) -> Outcome:
@@ -95,7 +109,7 @@ def listed(names, cap: int = 10) -> str:
     return ", ".join(names[:cap]) + f", ... {len(names) - cap} more"
 
 
-def require_image(engine, ref: str) -> dict:
+def require_image(engine: EngineProtocol, ref: str) -> dict:
     """The image's inspect data, or a failed outcome naming the tags that do exist."""
     attrs = engine.image(ref)
     if attrs is not None:

@@ -17,12 +17,22 @@ import difflib
 import re
 
 from .. import match
-from ..engine import ObjectError
+from ..engine import EngineProtocol, ObjectError
 from ..model import Outcome
 from ..text import Text
-from .base import IMAGE_REF, REGEX, Check, capped, failed, passed, register
+from .base import REGEX, Check, passed, register
+from .lookup import (  # noqa: F401
+    LOOKUP,
+    LOOKUP_SCHEMA,
+    STATES,
+    Lookup,
+    lookup_problems,
+    lookup_text,
+    name_of,
+    none_as_expected,
+    select,
+)
 
-STATES = ["created", "running", "paused", "restarting", "removing", "exited", "dead"]
 FLAGS = (("tty", "Tty", "--tty"), ("interactive", "OpenStdin", "--interactive"))  # key, Config field, option
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -39,11 +49,10 @@ def pattern_for(template: str, env: dict) -> str | None:
 class Container(Check):
     kind = "container"
     schema = {
-        "name": {"type": "string", "minLength": 1, "description": "Exact container name."},
-        "image": {"oneOf": [IMAGE_REF, {"type": "array", "items": IMAGE_REF, "minItems": 1}],
-                  "description": "Created from this image (or any of these)."},
+        "name": LOOKUP_SCHEMA["name"],
+        "image": LOOKUP_SCHEMA["image"],
         "env": match.MAP_SCHEMA,
-        "state": {"oneOf": [{"enum": STATES}, {"type": "array", "items": {"enum": STATES}, "minItems": 1}]},
+        "state": LOOKUP_SCHEMA["state"],
         "logs": {**REGEX, "description": "Regex searched in the logs' start and last 200 lines; "
                                          "${VAR} is the container's value."},
         "tty": {"type": "boolean", "description": "Created with a terminal (`--tty`, `-t`): Config.Tty."},
@@ -61,9 +70,7 @@ class Container(Check):
 
     @classmethod
     def problems(cls, params):
-        out = []
-        if "name" not in params and "image" not in params:
-            out.append(((), Text("give `name`, `image` or both", "`name`이나 `image` 중 하나 이상을 적으세요")))
+        out = lookup_problems(params)
         logs = params.get("logs")
         if isinstance(logs, str):
             e = match.compile_error(VAR.sub("x", logs))
@@ -79,22 +86,15 @@ class Container(Check):
                         f"정규 표현식이 올바르지 않습니다: {e}")))
         return out
 
-    def _images(self) -> list[str]:
-        image = self.params.get("image")
-        return [] if image is None else [image] if isinstance(image, str) else list(image)
+    def _lookup(self) -> Lookup:
+        return Lookup.of(self.params)
 
-    def _states(self) -> list[str]:
-        state = self.params.get("state")
-        return [] if state is None else [state] if isinstance(state, str) else list(state)
+    def _states(self) -> tuple[str, ...]:
+        return self._lookup().states
 
     def expectation(self) -> Text:
         p = self.params
-        who = f"container {p['name']}" if "name" in p else "a container"
-        parts_en, parts_ko = [who], [who.replace("a container", "컨테이너")]
-        if self._images():
-            imgs = " or ".join(self._images())
-            parts_en.append(f"created from {imgs}")
-            parts_ko.append(f"{imgs}에서 생성됨")
+        parts_en, parts_ko = self._lookup().describe()
         for key, spec in (p.get("env") or {}).items():
             parts_en.append(f"env {key} {match.describe(spec)}")
             parts_ko.append(f"환경 변수 {key} {match.describe(spec)}")
@@ -122,58 +122,41 @@ class Container(Check):
     def _own_command(self) -> bool:
         return self.params.get("own_command", "logs" in self.params)
 
-    def _image_ids(self, engine) -> list[str]:
-        return [attrs["Id"] for attrs in map(engine.image, self._images()) if attrs is not None]
-
-    def _candidates(self, engine, image_ids) -> list[dict]:
-        if "name" in self.params:
-            found = engine.container(self.params["name"])
-            return [found] if found else []
-        return engine.containers_from(*image_ids)
-
-    def run(self, engine):
-        p = self.params
-        wanted_ids = set(self._image_ids(engine))
-        candidates = self._candidates(engine, wanted_ids)
+    def run(self, engine: EngineProtocol) -> Outcome:
+        lookup = self._lookup()
+        wanted_ids = lookup.image_ids(engine)
+        candidates = lookup.candidates(engine, wanted_ids)
         # Inspected lazily (engine.containers_from): one removed meanwhile is skipped.
         if not candidates or not any(True for _ in candidates):
-            if "name" in p:
-                return failed(f"no container named {p['name']}", f"이름이 {p['name']}인 컨테이너가 없습니다")
-            imgs = ", ".join(self._images())
-            return failed(f"no container was created from {imgs}", f"{imgs}에서 만든 컨테이너가 없습니다")
-        evidence, reasons = [], []
+            return lookup.missing()
+        evidence: list[str] = []
+        reasons: list[Text] = []
         for attrs in candidates:
             try:
                 ok, why, seen = self._judge(engine, attrs, wanted_ids)
             except ObjectError as e:  # one unreadable container must not hide the others
-                ok, why = False, Text(f"{_name(attrs)} was skipped: {e.message.en}",
-                                      f"{_name(attrs)}은(는) 건너뛰었습니다: {e.message.ko}")
-                seen = f"skipped {_name(attrs)}: {e.message.en}"
+                ok, why = False, Text(f"{name_of(attrs)} was skipped: {e.message.en}",
+                                      f"{name_of(attrs)}은(는) 건너뛰었습니다: {e.message.ko}")
+                seen = f"skipped {name_of(attrs)}: {e.message.en}"
             evidence.append(seen)
             if ok:
                 notes = [e for e in evidence if e.startswith("skipped ")]
-                return passed(f"container {_name(attrs)} is as expected",
-                              f"컨테이너 {_name(attrs)}이(가) 기대와 같습니다", seen, *notes)
+                return passed(f"container {name_of(attrs)} is as expected",
+                              f"컨테이너 {name_of(attrs)}이(가) 기대와 같습니다", seen, *notes)
             reasons.append(why)
-        first = reasons[0]
-        if len(reasons) == 1:
-            return failed(first.en, first.ko, *evidence)
-        return failed(f"none of {len(reasons)} containers is as expected; e.g. {first.en}",
-                      f"컨테이너 {len(reasons)}개 중 기대와 같은 것이 없습니다. 예: {first.ko}",
-                      *capped(evidence, 10))
+        return none_as_expected(reasons, evidence)
 
-    def _judge(self, engine, attrs, wanted_ids) -> tuple[bool, Text, str]:
+    def _judge(self, engine: EngineProtocol, attrs: dict, wanted_ids: set[str]) -> tuple[bool, Text, str]:
         p = self.params
-        name = _name(attrs)
+        lookup = self._lookup()
+        name = name_of(attrs)
         env = match.env_dict((attrs.get("Config") or {}).get("Env"))
         state = (attrs.get("State") or {}).get("Status", "")
-        seen = [f"{name}: image {attrs['Config'].get('Image', '')}, state {state}"]
+        seen = [lookup.seen(attrs)]
         seen += [f"{k}={env.get(k)}" for k in (p.get("env") or {})]
-        if self._images() and attrs.get("Image") not in wanted_ids:
-            return False, Text(f"{name} was created from {attrs['Config'].get('Image')}, not from "
-                               f"{' or '.join(self._images())}",
-                               f"{name}은(는) {' 또는 '.join(self._images())}이(가) 아니라 "
-                               f"{attrs['Config'].get('Image')}에서 만들어졌습니다"), "; ".join(seen)
+        wrong = lookup.wrong_image(attrs, wanted_ids)
+        if wrong is not None:
+            return False, wrong, "; ".join(seen)
         for key, spec in (p.get("env") or {}).items():
             if not match.matches(spec, env.get(key)):
                 why = Text(f"{name} has {key}={env.get(key)!r}; wanted {match.describe(spec)}",
@@ -192,10 +175,9 @@ class Container(Check):
                                "alone does not run it)",
                                f"{name}은(는) 만들어지기만 하고 한 번도 시작되지 않았습니다"
                                "(`docker container create`만으로는 실행되지 않습니다)"), "; ".join(seen)
-        if self._states() and state not in self._states():
-            return False, Text(f"{name} is {state}; wanted {'/'.join(self._states())}",
-                               f"{name}의 상태는 {state}입니다. 기대: {'/'.join(self._states())}"
-                               ), "; ".join(seen)
+        wrong = lookup.wrong_state(attrs)
+        if wrong is not None:
+            return False, wrong, "; ".join(seen)
         for key, field, flag in FLAGS:
             if key in p:
                 actual = bool((attrs.get("Config") or {}).get(field))
@@ -261,41 +243,3 @@ def _override(engine, attrs: dict) -> str:
     return " ".join(mine[0] + mine[1]) or "(nothing)"
 
 
-def _name(attrs: dict) -> str:
-    return (attrs.get("Name") or attrs["Id"][:12]).lstrip("/")
-
-
-# ---- the same lookup for kinds that look further into a container (container_port, container_file, http)
-
-LOOKUP = ("name", "image", "state")
-LOOKUP_SCHEMA = {k: Container.schema[k] for k in LOOKUP}
-
-
-def lookup_problems(params) -> list[tuple[tuple, Text]]:
-    if "name" not in params and "image" not in params:
-        return [((), Text("give `name`, `image` or both", "`name`이나 `image` 중 하나 이상을 적으세요"))]
-    return []
-
-
-def _finder(params) -> Container:
-    # These kinds read a container's configuration or files, which a created container has too;
-    # "it ran" is the `container` kind's question.
-    return Container({"started": False, **{k: params[k] for k in LOOKUP if k in params}})
-
-
-def lookup_text(params) -> Text:
-    """How the container is found, as the container kind says it: `container web, state running`."""
-    return _finder(params).expectation()
-
-
-def select(engine, params) -> tuple[list[dict], Outcome | None]:
-    """The containers that the `container` kind accepts for the `name`, `image` and `state` of
-    `params` (same lookup, images compared by id); when there is none, the outcome saying why."""
-    finder = _finder(params)
-    wanted = set(finder._image_ids(engine))
-    found = [attrs for attrs in finder._candidates(engine, wanted) if finder._judge(engine, attrs, wanted)[0]]
-    return found, (None if found else finder.run(engine))
-
-
-def name_of(attrs: dict) -> str:
-    return _name(attrs)

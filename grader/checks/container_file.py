@@ -8,11 +8,12 @@ very image the container was created from (by id, so a re-tagged name does not m
 """
 from __future__ import annotations
 
-from ..engine import ObjectError
+from ..engine import EngineProtocol, ObjectError
+from ..model import Outcome
 from ..text import Text
 from .base import REGEX, Check, decisive, failed, passed, regex_problems, register
-from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
-from .image_file import DEFAULT_CAP, judge, shown
+from .files import DEFAULT_CAP, judge, max_bytes, shown
+from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 
 @register
@@ -27,8 +28,7 @@ class ContainerFile(Check):
             "type": "boolean",
             "description": "true: the file was changed in the container (its image's copy differs or "
                            "does not exist); false: it is still the image's copy."},
-        "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
-                      "description": "Read at most this much of each copy (default 1 MB)."},
+        "max_bytes": max_bytes(" of each copy"),
     }
     required = ("path",)
 
@@ -55,9 +55,9 @@ class ContainerFile(Check):
         path = self.params["path"]
         return Text(f"{who.en}: {path} exists{what.en}", f"{who.ko}: {path} 파일이 있음{what.ko}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         found, why = select(engine, self.params)
-        if not found:
+        if why is not None:  # none found
             return why
         outcomes = [self._guarded(engine, attrs) for attrs in found]
         verdict = decisive(outcomes)

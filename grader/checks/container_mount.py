@@ -38,8 +38,9 @@ class ContainerMount(Check):
 
     def _want(self) -> Text:
         p = self.params
-        what = {"bind": "a bind mount", "volume": "a volume", "tmpfs": "a tmpfs"}.get(p.get("type"), "a mount")
-        what_ko = {"bind": "바인드 마운트", "volume": "볼륨", "tmpfs": "tmpfs"}.get(p.get("type"), "마운트")
+        kind = str(p.get("type", ""))
+        what = {"bind": "a bind mount", "volume": "a volume", "tmpfs": "a tmpfs"}.get(kind, "a mount")
+        what_ko = {"bind": "바인드 마운트", "volume": "볼륨", "tmpfs": "tmpfs"}.get(kind, "마운트")
         en, ko = [what], []
         if "source" in p:
             en.append(f"of {p['source']}")

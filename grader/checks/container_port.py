@@ -12,10 +12,12 @@ on that engine instead of repeating the command that did not work.
 """
 from __future__ import annotations
 
+from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text
 from .base import Check, failed, passed, register
-from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
+from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
+from .ports import ANY_IP, bindings, describe_bindings, ip_matches, port_key  # noqa: F401
 
 CONTAINER_PORT = {
     "oneOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
@@ -24,32 +26,6 @@ CONTAINER_PORT = {
 }
 HOST_PORT = {"type": "integer", "minimum": 1, "maximum": 65535,
              "description": "The host port it is published on (the number before the colon)."}
-ANY_IP = ("", "0.0.0.0", "::")
-
-
-def port_key(port) -> str:
-    """80 and "80" mean 80/tcp, as in --publish."""
-    text = str(port)
-    return text if "/" in text else text + "/tcp"
-
-
-def bindings(attrs: dict) -> tuple[dict[str, list[tuple[str, str]]], bool]:
-    """{container port: [(host ip, host port)]} and whether they are live (the container runs)."""
-    live = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
-    running = bool((attrs.get("State") or {}).get("Running"))
-    source = live if running else (attrs.get("HostConfig") or {}).get("PortBindings") or {}
-    out = {}
-    for port, binds in source.items():
-        out[port] = [((b or {}).get("HostIp") or "", (b or {}).get("HostPort") or "") for b in binds or ()]
-    return out, running
-
-
-def describe_bindings(attrs: dict) -> str:
-    found, running = bindings(attrs)
-    pairs = [f"{port} -> {ip or '0.0.0.0'}:{hp or '(random)'}" for port, binds in sorted(found.items())
-             for ip, hp in binds]
-    how = "" if running else " (configured; not running)"
-    return f"{name_of(attrs)}: " + (", ".join(pairs) if pairs else "publishes no port") + how
 
 
 def requested(attrs: dict, port: str, host_port) -> tuple[str, str] | None:
@@ -62,7 +38,7 @@ def requested(attrs: dict, port: str, host_port) -> tuple[str, str] | None:
     return None
 
 
-def no_publishing(attrs: dict) -> tuple[Text, Text] | None:
+def no_publishing(attrs: dict) -> tuple[Text, Text | None] | None:
     """Why this container's network cannot publish a port (the reason, and what to type), or None."""
     mode = (attrs.get("HostConfig") or {}).get("NetworkMode") or "default"
     running = bool((attrs.get("State") or {}).get("Running"))
@@ -99,14 +75,6 @@ def bridge_fix(attrs: dict, port: str, host_port: str) -> Text:
         f"이 명령을 실행하세요: `{run}`")
 
 
-def ip_matches(want: str | None, actual: str) -> bool:
-    if want is None:
-        return True
-    if want in ANY_IP:
-        return actual in ANY_IP
-    return actual == want
-
-
 @register
 class ContainerPort(Check):
     kind = "container_port"
@@ -137,10 +105,10 @@ class ContainerPort(Check):
         who, want = lookup_text(self.params), self._want()
         return Text(f"{who.en}: publishes {want.en}", f"{who.ko}: {want.ko} 공개")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         found, why = select(engine, p)
-        if not found:
+        if why is not None:  # none found
             return why
         want, want_port = self._want(), port_key(p["port"])
         evidence = [describe_bindings(attrs) for attrs in found]
@@ -153,14 +121,17 @@ class ContainerPort(Check):
                     return passed(f"{name} publishes {want.en}", f"{name}이(가) {want.ko} 공개합니다",
                                   *evidence[:10])
         for attrs in found:
+            binds, live = bindings(attrs)
+            if live and any(binds.values()):
+                continue  # it publishes other ports, so its network can: just not the one wanted
             # Said even when the host port asked for is not the one wanted: no port can work there.
             asked = requested(attrs, want_port, p.get("host_port")) or requested(attrs, want_port, None)
-            why = no_publishing(attrs) if asked and ip_matches(p.get("host_ip"), asked[0]) else None
-            if why is None:
+            blocked = no_publishing(attrs) if asked and ip_matches(p.get("host_ip"), asked[0]) else None
+            if blocked is None or asked is None:
                 continue
             name, (ip, host_port) = name_of(attrs), asked
             binding = ":".join(filter(None, (ip, host_port, want_port)))  # 8088:80/tcp, or 80/tcp
-            reason, fix = why
+            reason, fix = blocked
             fix = fix or bridge_fix(attrs, want_port, str(p.get("host_port") or host_port or ""))
             return Outcome(False, Text(
                 f"{name} asked for {binding} (HostConfig.PortBindings), but nothing is published: {reason.en}",

@@ -17,11 +17,13 @@ import threading
 from urllib.parse import urlsplit
 
 from .. import match
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import REGEX, Check, failed, passed, regex_problems, register
-from .container import LOOKUP, LOOKUP_SCHEMA, lookup_text, name_of, select
-from .container_port import bindings, describe_bindings
-from .image_file import DEFAULT_CAP, shown
+from .files import DEFAULT_CAP, max_bytes, shown
+from .lookup import LOOKUP, LOOKUP_SCHEMA, lookup_text, name_of, select
+from .ports import bindings, describe_bindings
 
 MAX_TIMEOUT = 30
 
@@ -35,7 +37,7 @@ def get(url: str, timeout: float, cap: int, method: str = "GET",
     read in progress. Plain http.client: no proxy (HTTP_PROXY and friends must not carry the
     request off the engine's host) and no redirect (a 3xx is the answer)."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
     expired = threading.Event()
 
     def expire():
@@ -100,8 +102,7 @@ class Http(Check):
                                        "(needs `name` or `image`)."},
         "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIMEOUT,
                     "description": "Seconds to wait for the answer (default 5)."},
-        "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
-                      "description": "Read at most this much of the body (default 1 MB)."},
+        "max_bytes": max_bytes(" of the body"),
     }
     required = ("port",)
 
@@ -142,13 +143,13 @@ class Http(Check):
             text = text + Text(f"; served by: {who.en}", f"; 응답하는 컨테이너: {who.ko}")
         return text
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         port, path = p["port"], p.get("path", "/")
         serving = []
         if self._has_container():
             found, why = select(engine, {k: p[k] for k in LOOKUP if k in p})
-            if not found:
+            if why is not None:  # none found
                 return why
             serving = [a for a in found if any(hp == str(port) for binds in bindings(a)[0].values()
                                                for _, hp in binds)]

@@ -4,6 +4,8 @@ and not a finished reference image under another name (`not_base`)."""
 from __future__ import annotations
 
 from .. import match, refs
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import (
     IMAGE_REF,
@@ -78,7 +80,7 @@ class Image(Check):
             ko += ", 직접 빌드함(완성 이미지가 아님)"
         return Text(en, ko)
 
-    def _candidates(self, engine) -> list[tuple[str, dict]]:
+    def _candidates(self, engine: EngineProtocol) -> list[tuple[str, dict]]:
         p = self.params
         if "image" in p:
             return [(p["image"], require_image(engine, p["image"]))]
@@ -88,7 +90,7 @@ class Image(Check):
                               f"엔진에 /{p['tag_matches']}/에 맞는 태그가 없습니다"))
         return [(t, a) for t in tags if (a := engine.image(t)) is not None]
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         outcomes = [self._one(engine, ref, attrs) for ref, attrs in self._candidates(engine)]
         for outcome in outcomes:
             if outcome.passed:
@@ -100,7 +102,7 @@ class Image(Check):
                       f"맞는 태그 {len(outcomes)}개 중 기대와 같은 것이 없습니다. 예: {first.message.ko}",
                       *first.evidence)
 
-    def _one(self, engine, ref: str, attrs: dict):
+    def _one(self, engine: EngineProtocol, ref: str, attrs: dict) -> Outcome:
         p = self.params
         evidence = [f"{ref}: id {short_id(attrs['Id'])}", f"tags: {listed(attrs.get('RepoTags') or [])}",
                     f"digests: {', '.join(attrs.get('RepoDigests') or []) or '(none)'}"]

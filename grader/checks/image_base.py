@@ -3,6 +3,8 @@ least one history entry of its own (a base merely re-tagged is not "built on" it
 from __future__ import annotations
 
 from .. import history
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, Check, failed, passed, register, require_image
 from .own_work import NOT_BASE, require_own
@@ -53,7 +55,7 @@ class ImageBase(Check):
             text = text + Text(f", not on {others}", f", {others} 기반이 아님")
         return text
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         image = require_image(engine, p["image"])
         base = require_image(engine, p["base"])

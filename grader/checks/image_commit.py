@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 
 from .. import history
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, Check, failed, passed, register, require_image
 
@@ -35,7 +37,7 @@ class ImageCommit(Check):
                     f"이미지 {p['image']}은(는) Dockerfile 빌드가 아니라 {p['base']} 컨테이너를 "
                     "`docker container commit`해서 만들어짐")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         ref, base_ref = p["image"], p["base"]
         image = require_image(engine, ref)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 from .. import match
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, Check, failed, passed, regex_problems, register, require_image
 from .own_work import NOT_BASE, require_own
@@ -59,7 +61,7 @@ class ImageConfig(Check):
         ref, wanted = self.params["image"], "; ".join(self._wanted())
         return Text(f"image {ref} has {wanted}", f"이미지 {ref} 설정: {wanted}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         ref = p["image"]
         image = require_image(engine, ref)

@@ -5,43 +5,12 @@ not run, and an image without a shell or `cat` reads the same.
 """
 from __future__ import annotations
 
-from .. import match
-from ..engine import ObjectError
+from ..engine import EngineProtocol, ObjectError
 from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
+from .files import DEFAULT_CAP, judge, max_bytes, shown  # noqa: F401 (shown: kept importable here)
 from .own_work import NOT_BASE, require_own
-
-DEFAULT_CAP = 1_000_000
-
-
-def shown(data: bytes) -> str:
-    """A file's content for evidence: decoded, quoted, at most 200 characters."""
-    text = data.decode("utf-8", "replace")
-    return repr(text if len(text) <= 200 else text[:200] + "...")
-
-
-def judge(got, params: dict, cap: int, where: Text, prefix: str = "") -> tuple[Outcome | None, list[str]]:
-    """The verdict on a file read from `where` (an image or a container): a failed outcome, or
-    None with the evidence when it exists and holds `content` / `matches`."""
-    path = params["path"]
-    if got is None:
-        return failed(f"{path} does not exist in {where.en}", f"{where.ko}에 {path} 파일이 없습니다",
-                      f"{prefix}no {path}"), []
-    if got.is_dir:
-        return failed(f"{path} in {where.en} is a directory, not a file",
-                      f"{where.ko}의 {path}은(는) 파일이 아니라 디렉터리입니다"), []
-    text = got.content.decode("utf-8", "replace")
-    evidence = [f"{prefix}{path}: {got.size} bytes", f"{prefix}content: {shown(got.content)}"]
-    if got.truncated:
-        evidence.append(f"{prefix}read only the first {cap} bytes")
-    if "content" in params and (got.truncated or text != params["content"]):
-        return failed(f"{path} in {where.en} does not hold the expected content",
-                      f"{where.ko}의 {path} 내용이 기대와 다릅니다", *evidence), evidence
-    if "matches" in params and not match.search(params["matches"], text):
-        return failed(f"{path} in {where.en} does not match /{params['matches']}/",
-                      f"{where.ko}의 {path} 내용이 /{params['matches']}/에 맞지 않습니다", *evidence), evidence
-    return None, evidence
 
 
 @register
@@ -52,8 +21,7 @@ class ImageFile(Check):
         "path": {"type": "string", "pattern": "^/", "description": "Absolute path in the image."},
         "content": {"type": "string", "description": "Exactly this content."},
         "matches": REGEX,
-        "max_bytes": {"type": "integer", "minimum": 1, "maximum": 16_000_000,
-                      "description": "Read at most this much (default 1 MB)."},
+        "max_bytes": max_bytes(""),
         "absent": {"type": "boolean",
                    "description": "true: the path (file or folder) must NOT exist in the image, e.g. an "
                                   "SDK left out of a multi-stage build's final image."},
@@ -82,7 +50,7 @@ class ImageFile(Check):
         return Text(f"{p['path']} exists in image {p['image']}{what}",
                     f"이미지 {p['image']}에 {p['path']} 파일이 있음{what}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         ref, path = p["image"], p["path"]
         image = require_image(engine, ref)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from .. import history
+from ..engine import EngineProtocol
+from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, Check, Fail, capped, decisive, failed, listed, passed, register, require_image
 from .own_work import NOT_BASE, require_own
@@ -45,7 +47,7 @@ class ImageHistory(Check):
         return Text(f"history of {what}{above[0]} holds, in order: {order}{end[0]}",
                     f"{what_ko}의 히스토리{above[1]}에 순서대로 있음: {order}{end[1]}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         if "repository" in p:
             # Tags of one image share its history: judge each image once, by its first tag.

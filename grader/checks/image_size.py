@@ -18,9 +18,13 @@ SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?B)\s*$")
 
 
 def parse_size(text) -> int:
+    """A size as the schema allows it (an integer of bytes, or `25MB`); the schema has checked it."""
     if isinstance(text, int):
         return text
-    number, unit = SIZE.match(text).groups()
+    found = SIZE.match(text)
+    if found is None:
+        raise ValueError(f"not a size: {text!r}")
+    number, unit = found.groups()
     return int(float(number) * UNITS[unit.upper()])
 
 
@@ -55,7 +59,7 @@ class ImageSize(Check):
 
     @classmethod
     def problems(cls, params):
-        out = []
+        out: list[tuple[tuple, Text]] = []
         if "max_size" not in params and "max_ratio" not in params:
             out.append(((), Text("give `max_size`, `max_ratio` or both",
                                  "`max_size`나 `max_ratio` 중 하나 이상을 적으세요")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .. import match
-from ..engine import PROBE_OUTPUT, ObjectError
+from ..engine import PROBE_OUTPUT, EngineProtocol, ObjectError
 from ..model import Outcome
 from ..text import Text
 from .base import IMAGE_REF, REGEX, Check, capped, failed, passed, regex_problems, register, require_image
@@ -65,7 +65,7 @@ class Run(Check):
         return Text(f"`{self._how()}` prints {' and '.join(wants)}",
                     f"`{self._how()}` 실행 결과: {' 그리고 '.join(wants)}")
 
-    def run(self, engine):
+    def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         image = require_image(engine, p["image"])
         require_own(engine, p["image"], image, p)

@@ -12,6 +12,7 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 STALE = 7 * 24 * 3600  # a dead run's journal for an engine no run has met since: dropped after a week
 
@@ -52,7 +53,7 @@ def _alive_windows(pid: int) -> bool:
     kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
-        return ctypes.GetLastError() == 5  # access denied: it exists, someone else's
+        return ctypes.GetLastError() == 5  # type: ignore[attr-defined]  # access denied: it exists, someone else's
     try:
         code = ctypes.c_ulong()
         if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
@@ -74,7 +75,7 @@ class Journal:
         self.address = address
         self.dir = directory or state_dir()
         self.path = self.dir / f"{run_id}.probes"
-        self._file = None
+        self._file: TextIO | None = None
         self._broken = False
 
     def add(self, probe_id: str) -> None:
@@ -103,7 +104,7 @@ class Journal:
 
     def leftovers(self) -> list[tuple[Path, list[str]]]:
         """Journals of dead runs on this machine against this engine, with their probe ids."""
-        out = []
+        out: list[tuple[Path, list[str]]] = []
         try:
             paths = sorted(self.dir.glob("*.probes"))
         except OSError:

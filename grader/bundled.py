@@ -1,4 +1,4 @@
-"""Where the bundled rubrics live, and finding one by lab name."""
+"""The rubrics bundled with the grader: where they live, and finding one by lab name."""
 from __future__ import annotations
 
 import difflib

@@ -1,0 +1,40 @@
+"""Published ports as engines report them, shared by container_port, http and the drafter."""
+from __future__ import annotations
+
+from ..engine import ANY_IP
+from .lookup import name_of
+
+__all__ = ["ANY_IP", "bindings", "describe_bindings", "ip_matches", "port_key"]
+
+
+def port_key(port) -> str:
+    """80 and "80" mean 80/tcp, as in --publish."""
+    text = str(port)
+    return text if "/" in text else text + "/tcp"
+
+
+def bindings(attrs: dict) -> tuple[dict[str, list[tuple[str, str]]], bool]:
+    """{container port: [(host ip, host port)]} and whether they are live (the container runs)."""
+    live = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    running = bool((attrs.get("State") or {}).get("Running"))
+    source = live if running else (attrs.get("HostConfig") or {}).get("PortBindings") or {}
+    out = {}
+    for port, binds in source.items():
+        out[port] = [((b or {}).get("HostIp") or "", (b or {}).get("HostPort") or "") for b in binds or ()]
+    return out, running
+
+
+def describe_bindings(attrs: dict) -> str:
+    found, running = bindings(attrs)
+    pairs = [f"{port} -> {ip or '0.0.0.0'}:{hp or '(random)'}" for port, binds in sorted(found.items())
+             for ip, hp in binds]
+    how = "" if running else " (configured; not running)"
+    return f"{name_of(attrs)}: " + (", ".join(pairs) if pairs else "publishes no port") + how
+
+
+def ip_matches(want: str | None, actual: str) -> bool:
+    if want is None:
+        return True
+    if want in ANY_IP:
+        return actual in ANY_IP
+    return actual == want

@@ -1,0 +1,310 @@
+"""Engine: a thin, read-only view of one Docker Engine for the length of a grading run.
+
+Translates every failure into EngineError (never a traceback), memoises what checks share
+(each answer computed once per run, even when two workers ask for it at once), and owns the
+grader's probe containers (probes.py). Connecting is connection.py's; what check kinds may call
+is protocol.py's.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from .. import refs
+from ..text import Text
+from .errors import OBJECT_FAULTS, EngineError, ObjectError
+from .journal import Journal
+from .probes import LOG_TAIL, Probes, is_probe
+from .protocol import ANY_IP
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
+DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at a prompt
+LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
+
+
+class Engine(Probes):
+    """The read API check kinds use (see protocol.EngineProtocol), memoised per run."""
+
+    def __init__(self, api, address: str, version: dict):
+        self.api = api
+        self.address = address
+        self.info = {
+            "address": address,
+            "server_version": version.get("Version", ""),
+            "api_version": api.api_version,
+            "os": version.get("Os", ""),
+            "arch": version.get("Arch", ""),
+        }
+        self.run_id = uuid.uuid4().hex[:12]
+        self._memo: dict[Hashable, Future[Any]] = {}
+        self._memo_lock = threading.Lock()
+        self._probes: set[str] = set()
+        self._probes_lock = threading.Lock()
+        self._closed = False  # after cleanup() no new probe may start
+        self.journal = Journal(address, self.run_id)
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    def call(self, fn, *args, missing=None, about: Text | None = None, **kwargs) -> Any:
+        """Call the API; 404 gives `missing`, any other failure raises EngineError. With `about`
+        (what the call does with a student's object, e.g. "starting a probe of web-ping"), an
+        answer that blames that object (any 4xx, or a 5xx naming a runtime error such as
+        "executable file not found") raises ObjectError instead."""
+        import docker
+        import requests
+
+        from .connection import failure_summary
+
+        try:
+            return fn(*args, **kwargs)
+        except docker.errors.NotFound:
+            return missing
+        except docker.errors.APIError as e:
+            if e.status_code == 404:
+                return missing
+            said = str(e.explanation or e)
+            if about is not None and (400 <= (e.status_code or 0) < 500 or OBJECT_FAULTS.search(said)):
+                raise ObjectError(Text(f"{about.en}: {said}", f"{about.ko}: {said}")) from None
+            raise EngineError(Text(f"the Docker Engine failed: {e.explanation or e}",
+                                   f"Docker 엔진 오류: {e.explanation or e}"), self.address) from None
+        except (docker.errors.DockerException, requests.RequestException, OSError) as e:
+            raise EngineError(Text(
+                f"lost the Docker Engine at {self.address}: {failure_summary(e)}",
+                f"{self.address}의 Docker 엔진과의 연결이 끊겼습니다: {failure_summary(e)}"),
+                self.address) from None
+
+    def _memoised(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """compute() once per key: the first worker to ask computes, the others wait for its
+        answer (two workers must not start two probes for one file). A failure is not kept:
+        those waiting get it, and the next to ask tries again."""
+        with self._memo_lock:
+            slot = self._memo.get(key)
+            mine = slot is None
+            if slot is None:
+                slot = self._memo[key] = Future()
+        if not mine:
+            return slot.result()
+        try:
+            value = compute()
+        except BaseException as e:
+            with self._memo_lock:
+                self._memo.pop(key, None)
+            slot.set_exception(e)
+            raise
+        slot.set_result(value)
+        return value
+
+    # ---- images --------------------------------------------------------------------------------
+
+    def image(self, ref: str) -> dict | None:
+        """Inspect an image by reference, resolved by the engine itself; kept only when the
+        reference is the image's id (or a prefix typed as one) or one of its names under the
+        engine's own naming (refs.key: Docker's docker.io/library/, Podman's localhost/)."""
+        def compute():
+            attrs = self.call(self.api.inspect_image, ref)
+            short = refs.key(ref)
+            if attrs is None and ref.startswith(("docker.io/", "index.docker.io/", "localhost/")) and "@" not in ref:
+                # Podman resolves only its own names: docker.io/library/web-ping:latest is not
+                # found there when it has localhost/web-ping:latest, but web-ping:latest is.
+                attrs = self.call(self.api.inspect_image, short)
+            if attrs is None:
+                return None
+            return attrs if self._names_image(ref, attrs) else None
+        return self._memoised(("image", ref), compute)
+
+    @staticmethod
+    def _names_image(ref: str, attrs: dict) -> bool:
+        image_id = refs.bare_id(attrs.get("Id") or "")
+        if ref.startswith("sha256:"):
+            return image_id.startswith(refs.bare_id(ref))
+        if re.fullmatch(r"[0-9a-f]{12,64}", ref) and image_id.startswith(ref):
+            return True  # an id (a short one from `docker image ls` too), typed as such
+        want = refs.key(ref)
+        names = [refs.key(t) for t in attrs.get("RepoTags") or () if t and not t.startswith("<none>")]
+        names += [refs.key(d) for d in attrs.get("RepoDigests") or () if d and not d.startswith("<none>")]
+        return want in names
+
+    def _listed_images(self) -> list[dict]:
+        """Every image, listed once per run: tags() and all_tags() filter it here, the same way
+        on every engine (Podman's name filter and Docker's differ on localhost/ names)."""
+        return self._memoised(("images",), lambda: self.call(self.api.images, missing=[]) or [])
+
+    def tags(self, repository: str) -> list[str]:
+        """Every tag of one repository, as people type them (web-ping:v3, whichever engine)."""
+        def compute():
+            repo = refs.repository_key(repository)
+            out = {refs.key(tag) for img in self._listed_images() for tag in img.get("RepoTags") or ()
+                   if tag and not tag.startswith("<none>") and refs.repository_key(tag) == repo}
+            return sorted(out)
+        return self._memoised(("tags", repository), compute)
+
+    def tags_by_image(self, repository: str) -> dict[str, list[str]]:
+        """The tags of one repository grouped by image id, from the one listing: thousands of
+        tags of a few images cost a few history reads, not one inspect per tag."""
+        def compute():
+            repo = refs.repository_key(repository)
+            out: dict[str, set] = {}
+            for img in self._listed_images():
+                for tag in img.get("RepoTags") or ():
+                    if tag and not tag.startswith("<none>") and refs.repository_key(tag) == repo:
+                        out.setdefault(img["Id"], set()).add(refs.key(tag))
+            return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=lambda kv: min(kv[1]))}
+        return self._memoised(("tags-by-image", repository), compute)
+
+    def history(self, image_id: str) -> list[dict]:
+        """Newest entry first, as the engine gives it."""
+        return self._memoised(("history", image_id),
+                              lambda: self.call(self.api.history, image_id, missing=[]) or [])
+
+    # ---- containers ----------------------------------------------------------------------------
+
+    def container(self, name: str) -> dict | None:
+        """By exact name: inspect also resolves id prefixes, so the name is compared too."""
+        def compute():
+            attrs = self.call(self.api.inspect_container, name)
+            if attrs is None or attrs.get("Name", "").lstrip("/") != name.lstrip("/"):
+                return None
+            return _portable_container(attrs)
+        return self._memoised(("container", name), compute)
+
+    def containers_from(self, *image_ids: str) -> Containers:
+        """Containers created from exactly these images, in one listing (the engine's filter also
+        matches children; each listing costs a pass over every container on the engine). Each is
+        inspected only when a check gets to it: a check that stops at the first container passing
+        does not inspect the thousands after it. Those that ran come first (newest first), listed
+        on their own: an engine lists a few started containers quickly, while listing thousands
+        of never-started ones costs it most of a second; they are listed only if needed.
+        The filter names images by bare id, the one form both Docker and Podman accept (Podman
+        ignores `sha256:<id>`); ids are compared with or without `sha256:`."""
+        wanted = {refs.bare_id(i) for i in image_ids if i}
+
+        def listing(**filters):
+            def ids():
+                listed = self.call(self.api.containers, all=True,
+                                   filters={"ancestor": sorted(wanted), **filters}, missing=[]) or []
+                return [c["Id"] for c in listed
+                        if refs.bare_id(c.get("ImageID") or "") in wanted and not is_probe(c.get("Labels"))]
+            return ids
+
+        def compute():
+            if not wanted:
+                return Containers(self, [])
+            # Statuses every engine (Docker, Podman) knows; the full listing then adds the rest.
+            return Containers(self, [listing(status=["running", "exited", "paused"]), listing()])
+        return self._memoised(("from", tuple(sorted(wanted))), compute)
+
+    def inspect_container(self, container_id: str) -> dict | None:
+        def compute():
+            attrs = self.call(self.api.inspect_container, container_id)
+            return None if attrs is None else _portable_container(attrs)
+        return self._memoised(("inspect", container_id), compute)
+
+    def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
+        """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
+        about = Text("its logs cannot be read", "로그를 읽을 수 없습니다")
+
+        def compute():
+            head = self.call(self._log_head, container_id, missing=b"", about=about) or b""
+            if len(head) < LOG_HEAD:
+                return head.decode("utf-8", "replace")  # that was all of it
+            last = self.call(self.api.logs, container_id, stdout=True, stderr=True, tail=tail,
+                             missing=b"", about=about) or b""
+            return (head.decode("utf-8", "replace").rpartition("\n")[0] + "\n"
+                    + last.decode("utf-8", "replace"))
+        return self._memoised(("logs", container_id, tail), compute)
+
+    def _log_head(self, container_id: str) -> bytes:
+        stream = self.api.logs(container_id, stdout=True, stderr=True, stream=True, follow=False)
+        chunks, size = [], 0
+        try:
+            for chunk in stream:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= LOG_HEAD:
+                    break
+        finally:
+            stream.close()
+        return b"".join(chunks)
+
+
+    # ---- published ports, every tag ---------------------------------------------------------------
+
+    def published_host(self) -> str:
+        """Where the engine's published ports are reached from here: the host of a tcp://
+        (or ssh://, http(s)://) engine address, e.g. GitLab's dind service `docker`; 127.0.0.1
+        for an engine on a local socket."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.address if "://" in self.address else "tcp://" + self.address)
+        if parts.scheme in ("tcp", "http", "https", "ssh") and parts.hostname:
+            host = parts.hostname
+            return "127.0.0.1" if host in ANY_IP else host
+        return "127.0.0.1"
+
+    def all_tags(self) -> list[str]:
+        """Every tagged image reference on the engine, in the short form people type (the same
+        on Docker and Podman: localhost/web-ping:latest is web-ping:latest)."""
+        def compute():
+            return sorted({refs.key(t) for img in self._listed_images() for t in img.get("RepoTags") or ()
+                           if t and not t.startswith("<none>")})
+        return self._memoised(("all-tags",), compute)
+
+    # ---- volumes -------------------------------------------------------------------------------
+
+    def volume(self, name: str) -> dict | None:
+        """A named volume's inspect data (Name, Driver, Mountpoint, CreatedAt), or None."""
+        return self._memoised(("volume", name), lambda: self.call(self.api.inspect_volume, name))
+
+    def volume_users(self, name: str) -> list[str]:
+        """Ids of the containers (running or not, never the grader's probes) that mount a volume."""
+        def compute():
+            listed = self.call(self.api.containers, all=True, filters={"volume": name}, missing=[]) or []
+            return [c["Id"] for c in listed if not is_probe(c.get("Labels"))]
+        return self._memoised(("volume-users", name), compute)
+
+
+class Containers:
+    """Containers' inspect data from listings made in turn, each listing made and each container
+    inspected only when iteration gets there (see containers_from). A container in two listings
+    comes once; one removed between its listing and its inspection is skipped."""
+
+    def __init__(self, engine: Engine, listings: list):
+        self._engine = engine
+        self._listings = list(listings)
+        self._ids: list[str] = []
+        self._lock = threading.Lock()
+
+    def _id(self, i: int) -> str | None:
+        with self._lock:
+            while len(self._ids) <= i and self._listings:
+                seen = set(self._ids)
+                self._ids += [cid for cid in self._listings.pop(0)() if cid not in seen]
+            return self._ids[i] if i < len(self._ids) else None
+
+    def __iter__(self):
+        i = 0
+        while (cid := self._id(i)) is not None:
+            attrs = self._engine.inspect_container(cid)
+            if attrs is not None:
+                yield attrs
+            i += 1
+
+    def __bool__(self) -> bool:
+        return self._id(0) is not None
+
+
+def _portable_container(attrs: dict) -> dict:
+    """A container's inspect data with the image it was created from named as people type it:
+    Docker keeps what was typed (diamol/base), Podman the full name it resolved
+    (localhost/diamol/base:latest, docker.io/library/nginx:latest)."""
+    config = attrs.get("Config") or {}
+    typed = config.get("Image")
+    if isinstance(typed, str) and typed.startswith((refs.LOCAL_DOMAIN + "/", refs.DEFAULT_DOMAIN + "/")):
+        attrs = {**attrs, "Config": {**config, "Image": refs.key(typed)}}
+    return attrs
+
