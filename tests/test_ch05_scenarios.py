@@ -63,7 +63,7 @@ def test_reference_solution_scores_full_marks(student, grade, net):
     assert f"curl -X DELETE http://127.0.0.1:{port}/v2/gallery/ui/manifests/sha256:" in printed
     graded = grade("ch05")
     assert graded.points() == ALL, {c["id"]: c["message"] for c in graded.report["checks"]}
-    assert graded.code == 0 and "18/17" in graded.out
+    assert graded.code == 0 and "Total: 17/17 (100.0%), bonus +1 of 1" in graded.out
     assert f"HEAD http://127.0.0.1:{port}/v2/gallery/ui/manifests/sha256:" in graded.evidence("manifest-deleted")
     assert "404" in graded.evidence("manifest-deleted")
 

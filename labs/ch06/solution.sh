@@ -68,7 +68,9 @@ run "$docker" container start --attach f1
 run "$docker" container run --name f2 diamol/ch06-file-display
 made+=(f2)
 run "$docker" container rm -f f1
-if run "$docker" container start --attach f1 2>/dev/null; then
+# Gone with its writable layer. Asked by exact name: `docker container start f1` would also take
+# any container whose id starts with the hex digits f1.
+if [ -n "$("$docker" container ls --all --quiet --filter name='^f1$')" ]; then
   echo "f1 should be gone" >&2
   exit 1
 fi
