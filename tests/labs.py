@@ -10,18 +10,7 @@ import subprocess
 import time
 import uuid
 
-from conftest import DOCKER, ROOT, snapshot
-
-
-def port_free(port: int) -> bool:
-    """Free as docker-proxy sees it: it binds with SO_REUSEADDR, so TIME_WAIT leftovers don't count."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+from conftest import DOCKER, ROOT, port_free, snapshot
 
 
 def free_port() -> int:
