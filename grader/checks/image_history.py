@@ -62,7 +62,9 @@ class ImageHistory(Check):
         verdict = decisive(outcomes)
         if verdict is not None:
             return verdict
-        evidence = capped(f"{t}: {o.message.en}" for t, o in zip(tags, outcomes))
+        # Each tag's own verdict names the tag already, unless it came from a shared helper.
+        evidence = capped(o.message.en if o.message.en.startswith(t) else f"{t}: {o.message.en}"
+                          for t, o in zip(tags, outcomes))
         return failed(f"no tag of {p['repository']} has that history ({listed(tags)} checked)",
                       f"{p['repository']}의 어떤 태그도 조건에 맞지 않습니다 (확인함: {listed(tags)})",
                       *evidence)

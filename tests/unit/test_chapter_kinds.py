@@ -1,6 +1,6 @@
 """The check kinds chapters 4-6 brought (image_size, container_mount, volume, registry, and the
 new parameters of image, image_base, image_file and container), each fed inspect data captured
-from a real engine after the labs' reference solutions (tests/unit/data/) through a minimal
+from a real engine after the labs' reference solutions (tests/unit/data/chapters/) through a minimal
 stand-in for the engine. The same kinds run on a real engine in tests/test_ch0[456]_scenarios.py."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from grader.checks.base import KINDS, Fail
 from grader.engine import FileRead
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "data" / "chapters"
 IMAGES = json.loads((DATA / "images.json").read_text())
 CH06 = json.loads((DATA / "ch06-lab.json").read_text())
 REGISTRY = json.loads((DATA / "registry-container.json").read_text())

@@ -21,8 +21,13 @@ MESSAGES = {  # words the student must see, in English and Korean
 }
 
 
+# Kinds graded in test_chapter_kinds.py on data captured after the chapter 4-6 solutions (a
+# registry, volumes and mounts that capture.py's busybox scenario does not build yet).
+CHAPTER_KINDS = {"image_size", "container_mount", "volume", "registry"}
+
+
 def test_every_kind_has_a_case():
-    assert {kind for _, kind, _, _ in CASES} == set(KINDS)
+    assert {kind for _, kind, _, _ in CASES} | CHAPTER_KINDS == set(KINDS)
 
 
 @pytest.mark.parametrize("case, kind, params, passes", CASES, ids=[c[0] for c in CASES])
