@@ -7,8 +7,20 @@ set -euo pipefail
 docker=${DOCKER:-docker}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# show prints a command as you would type it; run prints and runs it.
-. "$here/../show.sh"
+# Quotes words the way you would type them; show prints a command, run prints and runs it.
+quote() {
+  local word line=
+  for word in "$@"; do
+    if [[ $word =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+      line+=" $word"
+    else
+      line+=" '${word//\'/\'\\\'\'}'"
+    fi
+  done
+  echo "${line# }"
+}
+show() { echo "\$ $(quote "$@")" >&2; }
+run() { show "$@"; "$@"; }
 
 # Pulls an image unless it is already here (offline, scripts/standins has built it).
 pull() {

@@ -13,8 +13,20 @@ docker=${DOCKER:-docker}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 network=${CH04_NETWORK:-nat}
 
-# show prints a command as you would type it; run prints and runs it.
-. "$here/../show.sh"
+# Quotes words the way you would type them; show prints a command, run prints and runs it.
+quote() {
+  local word line=
+  for word in "$@"; do
+    if [[ $word =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+      line+=" $word"
+    else
+      line+=" '${word//\'/\'\\\'\'}'"
+    fi
+  done
+  echo "${line# }"
+}
+show() { echo "\$ $(quote "$@")" >&2; }
+run() { show "$@"; "$@"; }
 
 build_opts=()
 "$docker" network inspect bridge >/dev/null 2>&1 || build_opts=(--network none)

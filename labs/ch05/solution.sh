@@ -17,8 +17,20 @@ port=${CH05_REGISTRY_PORT:-5000}
 network=${CH05_NETWORK:-nat}
 registry=127.0.0.1:$port
 
-# show prints a command as you would type it; run prints and runs it.
-. "$here/../show.sh"
+# Quotes words the way you would type them; show prints a command, run prints and runs it.
+quote() {
+  local word line=
+  for word in "$@"; do
+    if [[ $word =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+      line+=" $word"
+    else
+      line+=" '${word//\'/\'\\\'\'}'"
+    fi
+  done
+  echo "${line# }"
+}
+show() { echo "\$ $(quote "$@")" >&2; }
+run() { show "$@"; "$@"; }
 # curl on loopback only, never through a proxy.
 api() { show curl "$@"; curl --silent --show-error --fail --noproxy '*' "$@"; }
 

@@ -19,8 +19,20 @@ network=${CH06_NETWORK:-nat}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# show prints a command as you would type it; run prints and runs it.
-. "$here/../show.sh"
+# Quotes words the way you would type them; show prints a command, run prints and runs it.
+quote() {
+  local word line=
+  for word in "$@"; do
+    if [[ $word =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+      line+=" $word"
+    else
+      line+=" '${word//\'/\'\\\'\'}'"
+    fi
+  done
+  echo "${line# }"
+}
+show() { echo "\$ $(quote "$@")" >&2; }
+run() { show "$@"; "$@"; }
 
 # Fetches a page on loopback, waiting (at most 10 s) for the server to answer; extra curl options
 # (a form to post) may follow the address.
