@@ -2,7 +2,7 @@
 docker commands. Every test leaves the engine as it found it."""
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
 import os
 import shutil
@@ -264,15 +264,33 @@ def port_free(port: int) -> bool:
         return True
 
 
+@contextlib.contextmanager
+def fixed_ports(*ports: int):
+    """Host ports a lab fixes (8088, 802, 5000, ...): test sessions running at once on this machine
+    take turns. Each port is held through an abstract unix socket, which the kernel frees with its
+    holder and which leaves no file behind; ports are always taken in the same order (no deadlock
+    between two sessions wanting overlapping ports). Then each port must be free on 127.0.0.1."""
+    with contextlib.ExitStack() as stack:
+        for port in sorted(ports):
+            held = stack.enter_context(socket.socket(socket.AF_UNIX))
+            while True:
+                try:
+                    held.bind(f"\0grade-test-port-{port}")
+                    break
+                except OSError:  # another session holds it
+                    time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        for port in ports:
+            while not port_free(port):
+                assert time.monotonic() < deadline, f"127.0.0.1:{port} is taken by something outside the tests"
+                time.sleep(0.5)
+        yield
+
+
 @pytest.fixture
 def port8088():
     """The chapter's port is fixed, so test sessions running at once on this machine take turns."""
-    with open("/tmp/grade-test-port-8088.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        deadline = time.monotonic() + 30
-        while not port_free(8088):
-            assert time.monotonic() < deadline, "127.0.0.1:8088 is taken by something outside the tests"
-            time.sleep(0.5)
+    with fixed_ports(8088):
         yield 8088
 
 

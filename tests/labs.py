@@ -1,38 +1,21 @@
-"""What the chapter 4-6 scenario tests share: the host ports the book fixes, taken in turn by test
-sessions running at once on this machine; a network of the test's own (the test engine has no
-default bridge); the lab's reference solution; and removing the volumes a test made."""
+"""What the chapter 4-6 scenario tests share: a network of the test's own (the test engine has no
+default bridge); the lab's reference solution; and removing the volumes a test made. The host
+ports the book fixes are taken in turn with conftest.fixed_ports."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import socket
 import subprocess
 import time
 import uuid
 
-from conftest import DOCKER, ROOT, port_free, snapshot
+from conftest import DOCKER, ROOT, snapshot
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def fixed_ports(*ports: int):
-    """The chapter's ports are fixed: test sessions take turns, one lock file per port, always
-    taken in the same order (no deadlock between two sessions wanting overlapping ports)."""
-    with contextlib.ExitStack() as stack:
-        for port in sorted(ports):
-            lock = stack.enter_context(open(f"/tmp/grade-test-port-{port}.lock", "w"))
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        deadline = time.monotonic() + 30
-        for port in ports:
-            while not port_free(port):
-                assert time.monotonic() < deadline, f"127.0.0.1:{port} is taken by something outside the tests"
-                time.sleep(0.5)
-        yield
 
 
 @contextlib.contextmanager

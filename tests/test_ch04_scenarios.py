@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, fixed_ports
 
-from labs import failing, fixed_ports, lab_network, solution, wait_for
+from labs import failing, lab_network, solution, wait_for
 
 LAB = ROOT / "labs" / "ch04"
 RUBRIC = yaml.safe_load((ROOT / "rubrics" / "ch04.yaml").read_text())

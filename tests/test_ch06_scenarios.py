@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import ROOT, check, rubric
+from conftest import ROOT, check, fixed_ports, rubric
 
-from labs import failing, fixed_ports, lab_network, solution, wait_for
+from labs import failing, lab_network, solution, wait_for
 
 RUBRIC = yaml.safe_load((ROOT / "rubrics" / "ch06.yaml").read_text())
 ALL = {c["id"]: c["points"] for s in RUBRIC["sections"] for c in s["checks"]}
