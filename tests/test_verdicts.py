@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import check, rubric, run_grade
+from conftest import ENGINE, PODMAN, check, rubric, run_grade
 from test_ch02_scenarios import run_interactive
 from test_ch03_scenarios import (
     ALL,
@@ -267,9 +267,11 @@ def test_pulled_needs_a_digest_of_that_repository(student, registry, tmp_path):
     pushed = f"{registry}/hello"
     student.docker("image", "tag", "diamol/ch02-hello-diamol", pushed)
     try:
-        student.docker("image", "push", pushed)
+        # Podman asks a registry for TLS unless told otherwise, even on loopback.
+        plain = ["--tls-verify=false"] if PODMAN else []
+        student.docker("image", "push", *plain, pushed)
         student.docker("image", "rm", pushed)
-        student.docker("image", "pull", pushed)
+        student.docker("image", "pull", *plain, pushed)
         pulled_image_is_graded_as_pulled(student, registry, pushed, tmp_path)
     finally:
         # An untagged image keeps its digest reference; remove it so the stand-in is as before.
@@ -278,6 +280,11 @@ def test_pulled_needs_a_digest_of_that_repository(student, registry, tmp_path):
         for ref in digests:
             if ref.startswith(registry + "/"):
                 student.docker("image", "rm", ref, check=False)
+
+
+# Engines that list a digest for every name of every image (Podman; Docker's containerd image
+# store), so that `pulled` cannot tell a build or a tag from a pull there.
+DIGEST_FOR_EVERY_NAME = ("podman", "docker26-containerd")
 
 
 def pulled_image_is_graded_as_pulled(student, registry, pushed, tmp_path):
@@ -294,11 +301,13 @@ def pulled_image_is_graded_as_pulled(student, registry, pushed, tmp_path):
     graded = run_grade("--rubric", str(path), host=student.host, tmp=tmp_path)
     assert graded.status("from-registry") == "passed"
     assert f"{pushed}@sha256:" in graded.evidence("from-registry")
+    assert graded.status("present") == "passed"
+    if ENGINE in DIGEST_FOR_EVERY_NAME:
+        return  # a build and a tag carry digests there too: the limit rubrics/README.md states
     for check_id in ("local-standin", "only-tagged"):
         assert graded.status(check_id) == "failed"
         assert "was not pulled from a registry" in graded.check(check_id)["message"]
         assert "docker load" in graded.check(check_id)["message"]
-    assert graded.status("present") == "passed"
     assert graded.code == 1
 
 

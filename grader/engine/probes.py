@@ -28,6 +28,12 @@ def is_probe(labels) -> bool:
     return bool(labels) and PROBE_LABEL in labels
 
 
+# A probe only read through the archive API is never started, so whose it is does not matter;
+# root by number, because Podman resolves the image's USER when the container is created and a
+# student's `USER nosuchuser` would otherwise hide the image's files from the grader.
+NEVER_STARTED_USER = "0"
+
+
 class Probes:
     """The probe half of Engine: it needs the API client, `call`, the memo and a run id."""
 
@@ -101,7 +107,8 @@ class Probes:
     def read_file(self, image_id: str, path: str, cap: int = FILE_CAP) -> FileRead | None:
         """Read a file from an image through the archive API: the container is never started."""
         def compute():
-            cid = self._create_probe(image_id, entrypoint=["/.grade-never-started"], command=[])
+            cid = self._create_probe(image_id, entrypoint=["/.grade-never-started"], command=[],
+                                     user=NEVER_STARTED_USER)
             try:
                 return self._read_archive(cid, path, cap)
             finally:
@@ -119,7 +126,8 @@ class Probes:
 
         def compute():
             mount = Mount(target=where, source=volume, type="volume", read_only=True, no_copy=True)
-            cid = self._create_probe(image, mounts=[mount], entrypoint=["/.grade-never-started"], command=[])
+            cid = self._create_probe(image, mounts=[mount], entrypoint=["/.grade-never-started"], command=[],
+                                     user=NEVER_STARTED_USER)
             try:
                 return self._read_archive(cid, where + "/" + path.lstrip("/"), cap)
             finally:
