@@ -201,7 +201,8 @@ def test_unreadable_logs_beside_a_complete_solution_are_skipped(student, grade):
     graded = grade()
     assert graded.points() == ALL
     assert graded.report["score"] == 27 and graded.code == 0
-    assert "logs cannot be read" in graded.evidence("env-override")
+    if not PODMAN:  # Podman may list the readable container first; then the other is never tried
+        assert "logs cannot be read" in graded.evidence("env-override")
 
 
 def test_only_unreadable_logs_fail_env_override_and_nothing_else(student, grade):
