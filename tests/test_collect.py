@@ -271,6 +271,19 @@ def test_nothing_to_collect_is_a_usage_error(tmp_path):
     assert missing.code == 2
 
 
+def test_an_output_folder_is_never_created_behind_the_instructors_back(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", kinds=("grade.json",))
+    for option in ("--csv", "--html"):
+        typo = tmp_path / "reprots" / "out"
+        args = ["grade", "collect", str(folder), option, str(typo)]
+        if option == "--html":
+            args += ["--csv", str(tmp_path / "book.csv")]
+        result = subprocess.run(args, text=True, capture_output=True, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert f"{option} {typo}: the folder {typo.parent} does not exist" in result.stderr
+        assert "mkdir -p" in result.stderr and not typo.parent.exists()
+
+
 def test_spreadsheet_formulas_in_student_ids_are_defused(graded, tmp_path):
     folder = artifacts(graded, tmp_path, "alice-1", kinds=("grade.json",))
     _edit_json(graded / "bob-1" / "grade.json", folder / "x" / "grade.json",

@@ -1,0 +1,89 @@
+"""`grade LAB`: grade a lab on the engine and print (and write) its report."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..text import Text
+from . import LabCommand, main
+from .common import (
+    EXIT_ENGINE,
+    EXIT_INTERRUPTED,
+    EXIT_REPORT_UNWRITTEN,
+    LANG_OPTION,
+    check_host,
+    check_report_path,
+    default_student,
+    lang_of,
+    load_rubric,
+    say,
+    write,
+)
+
+
+@main.command("check", hidden=True, cls=LabCommand)
+@click.argument("lab", required=False)
+@click.option("--rubric", "rubric_file", type=click.Path(dir_okay=False),
+              help="Grade this rubric file instead of a bundled lab.")
+@click.option("--json", "json_path", metavar="PATH", help="Also write the JSON report here.")
+@click.option("--junit", "junit_path", metavar="PATH", help="Also write the JUnit XML report here.")
+@click.option("--student", metavar="ID",
+              help="Student id for the reports (default: GITLAB_USER_LOGIN in GitLab CI, else your user name).")
+@click.option("--host", metavar="URL",
+              help="Engine address, e.g. unix:///var/run/docker.sock or tcp://docker:2376 "
+                   "(default: DOCKER_HOST, then the docker context).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
+              help="Seconds the whole grading may take; checks still running then are errors.")
+@click.option("--call-timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+              help="Seconds to wait for each engine call.")
+@LANG_OPTION
+def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_timeout, lang):
+    """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine: `grade ch03`."""
+    lang = lang_of(lang)
+    rubric = load_rubric(lab, rubric_file, lang)
+    check_host(host, lang)
+    for path, option in ((json_path, "--json"), (junit_path, "--junit")):
+        if path:
+            check_report_path(path, option, lang)
+    from ..engine import EngineError
+    from ..grading import grade, unreachable_report
+    from ..reports import json_report, junit, terminal
+    from ..reports.live import Live as LiveView
+    from ..session import engine_session
+
+    student = student or default_student()
+    reached = False
+    # On a terminal, results appear as checks finish and running probes show their wait; piped
+    # (CI logs), the report is printed once at the end, as stable plain text.
+    live = LiveView(rubric, lang, color=True) if sys.stdout.isatty() else None
+    try:
+        with engine_session(host, call_timeout) as engine:
+            reached = True
+            if live is not None:
+                live.open(student)
+                report = grade(rubric, engine, student, budget=timeout,
+                               on_progress=live.started, on_result=live.finished)
+                live.close(report)
+            else:
+                report = grade(rubric, engine, student, budget=timeout)
+    except EngineError as e:
+        say(e.message, lang)
+        report = unreachable_report(rubric, student, e)
+    except KeyboardInterrupt:
+        if live is not None:
+            live.close()
+        say(Text("Interrupted: grading stopped and its probe containers were removed.",
+                  "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
+        sys.exit(EXIT_INTERRUPTED)
+    from ..signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
+    # The grade is shown first: a report file that cannot be written must not lose it.
+    if reached and live is None:
+        click.echo(terminal.render(report, lang, color=False), nl=False)
+    written = True
+    if json_path:
+        written &= write(json_path, json_report.render(report, lang, key_from_env()), lang)
+    if junit_path:
+        written &= write(junit_path, junit.render(report, lang, key_from_env()), lang)
+    code = report.exit_code()
+    sys.exit(EXIT_REPORT_UNWRITTEN if not written and code != EXIT_ENGINE else code)

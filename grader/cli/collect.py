@@ -1,0 +1,69 @@
+"""`grade collect`: a class's reports into one gradebook (CSV) and class report (HTML)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import main
+from .common import EXIT_USAGE, check_report_path
+
+
+@main.command("collect")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--csv", "csv_path", required=True, metavar="FILE",
+              help="Write the gradebook here, one row per student (- for standard output).")
+@click.option("--html", "html_path", metavar="FILE",
+              help="Also write the class report: one self-contained HTML file.")
+@click.option("--keep", type=click.Choice(["newest", "best"]), default="newest", show_default=True,
+              help="Which of a student's several grading runs makes their row.")
+@click.option("--lab", metavar="LAB", help="The lab to collect (default: the lab of most reports); "
+                                           "reports of other labs are skipped.")
+@click.option("--verify", is_flag=True,
+              help="Skip reports whose signature is missing or wrong (key from GRADE_SIGNING_KEY).")
+def collect_command(paths, csv_path, html_path, keep, lab, verify):
+    """Collect a class's JSON and JUnit reports (files, folders, GitLab artifact zips) into a gradebook.
+
+    \b
+      grade collect artifacts/ --csv gradebook.csv --html class-report.html
+      grade collect artifacts/ --csv gradebook.csv --keep best --verify
+
+    Skipped reports are listed on stderr with the reason, then a summary line.
+    Exit codes: 0 every report collected, 1 gradebook written but some reports skipped,
+    2 usage error (nothing to collect, several labs in equal numbers, --verify without
+    GRADE_SIGNING_KEY, an output that cannot be written).
+    """
+    from .. import signing
+    from ..collect import gradebook
+
+    # Like `grade LAB --json`: an output folder is never created behind the user's back.
+    for path, option in ((csv_path, "--csv"), (html_path, "--html")):
+        if path and path != "-":
+            check_report_path(path, option, "en")
+    key = signing.key_from_env()
+    if verify and key is None:
+        click.echo("--verify needs the signing key in GRADE_SIGNING_KEY.", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        book = gradebook.collect(paths, lab=lab, keep=keep, key=key if verify else None)
+    except gradebook.UsageError as e:
+        click.echo(f"grade collect: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    for skipped in book.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    try:
+        if csv_path == "-":
+            gradebook.write_csv(book, sys.stdout)
+        else:
+            with open(csv_path, "w", encoding="utf-8", newline="") as out:
+                gradebook.write_csv(book, out)
+        if html_path:
+            from ..reports import html_class
+
+            Path(html_path).write_text(html_class.render(book), encoding="utf-8")
+    except OSError as e:
+        click.echo(f"grade collect: could not write {e.filename}: {e.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(gradebook.summary(book), err=True)
+    sys.exit(book.exit_code())
