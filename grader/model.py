@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .text import Text
+from .text import Text, ngettext
 
 
 class Status(str, Enum):
@@ -16,12 +16,24 @@ class Status(str, Enum):
 
 
 @dataclass(frozen=True)
+class More(Text):
+    """The last line of a cut list: how many lines were left out (the JSON report keeps them all
+    where the check could; a renderer that cuts further adds its own count to this one)."""
+
+    n: int
+
+    def __call__(self, lang: str) -> str:
+        return ngettext("... {n} more", "... {n} more", self.n)(lang)
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What a check found: the verdict, a short message and the evidence behind it."""
 
     passed: bool
     message: Text
-    evidence: tuple[str, ...] = ()
+    # Each line is a Text: the grader's words are translated, values (`verbatim`) shown as they are.
+    evidence: tuple[Text, ...] = ()
     # What to type instead of the rubric's hint, when the check knows better for this engine
     # (e.g. the engine has no default bridge, so the rubric's --publish cannot work there).
     hint: Text | None = None
@@ -39,7 +51,7 @@ class Result:
     bonus: bool
     message: Text
     hint: Text
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[Text, ...] = ()
     seconds: float = 0.0
 
     @property

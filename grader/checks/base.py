@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from typing import ClassVar
 
 from .. import match, refs
 from ..engine import EngineProtocol, ObjectError
-from ..model import Outcome
-from ..text import Text
+from ..model import More, Outcome
+from ..text import Text, _, join, verbatim
 
 KINDS: dict[str, type[Check]] = {}
 
@@ -60,12 +61,12 @@ class Check:
             return Outcome(False, e.message)
 
 
-def passed(en: str, ko: str, *evidence: str) -> Outcome:
-    return Outcome(True, Text(en, ko), tuple(evidence))
+def passed(message: Text, *evidence: Text) -> Outcome:
+    return Outcome(True, message, tuple(evidence))
 
 
-def failed(en: str, ko: str, *evidence: str) -> Outcome:
-    return Outcome(False, Text(en, ko), tuple(evidence))
+def failed(message: Text, *evidence: Text) -> Outcome:
+    return Outcome(False, message, tuple(evidence))
 
 
 def decisive(outcomes: list[Outcome]) -> Outcome | None:
@@ -85,28 +86,28 @@ def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text
         if isinstance(value, str):
             e = match.compile_error(value)
             if e:
-                out.append((at + (key,), Text(f"the regular expression does not compile: {e}",
-                                              f"정규 표현식이 올바르지 않습니다: {e}")))
+                out.append((at + (key,), _("the regular expression does not compile: {error}", error=str(e))))
     return out
 
 
 EVIDENCE_CAP = 20  # a list of thousands of tags or containers helps nobody; the count does
 
 
-def capped(lines, cap: int = EVIDENCE_CAP) -> tuple[str, ...]:
+def capped(lines: Iterable[Text], cap: int = EVIDENCE_CAP) -> tuple[Text, ...]:
     """At most `cap` evidence lines, the last one saying how many more there were."""
     lines = list(lines)
     if len(lines) <= cap:
         return tuple(lines)
-    return tuple(lines[:cap - 1]) + (f"... {len(lines) - cap + 1} more",)
+    return tuple(lines[:cap - 1]) + (More(len(lines) - cap + 1),)
 
 
-def listed(names, cap: int = 10) -> str:
+def listed(names: Iterable[str], cap: int = 10) -> Text:
     """`a, b, c` for a message, cut to `cap` names and "N more"."""
     names = list(names)
-    if len(names) <= cap:
-        return ", ".join(names)
-    return ", ".join(names[:cap]) + f", ... {len(names) - cap} more"
+    shown: list[Text] = [verbatim(n) for n in names[:cap]]
+    if len(names) > cap:
+        shown.append(More(len(names) - cap))
+    return join(shown, ", ")
 
 
 def require_image(engine: EngineProtocol, ref: str) -> dict:
@@ -117,22 +118,18 @@ def require_image(engine: EngineProtocol, ref: str) -> dict:
     others = engine.tags(refs.repository(ref))
     if others:
         raise Fail(failed(
-            f"image {ref} not found; this repository has: {listed(others)}",
-            f"{ref} 이미지가 없습니다. 이 저장소에 있는 태그: {listed(others)}",
-            *capped(f"tag: {t}" for t in others)))
+            _("image {ref} not found; this repository has: {tags}", ref=ref, tags=listed(others)),
+            *capped(_("tag: {tag}", tag=t) for t in others)))
     near = nearest_tag(engine, ref)
     if near:
         # `webping` for `web-ping`: the student's image is there under a near name.
-        raise Fail(Outcome(False, Text(
-            f"image {ref} not found on the engine; did you mean {near}? It exists",
-            f"엔진에 {ref} 이미지가 없습니다. 비슷한 이름의 {near} 이미지는 있습니다"),
-            (f"nearest tag: {near}",), hint=Text(
-                f"Give your image the name the lab asks for: `docker image tag {near} {ref}` "
-                f"(or build it again with `--tag {ref}`).",
-                f"실습이 요구하는 이름을 붙이세요: `docker image tag {near} {ref}` "
-                f"(또는 `--tag {ref}` 옵션으로 다시 빌드)")))
-    raise Fail(failed(f"image {ref} not found on the engine",
-                      f"엔진에 {ref} 이미지가 없습니다"))
+        raise Fail(Outcome(
+            False,
+            _("image {ref} not found on the engine; did you mean {near}? It exists", ref=ref, near=near),
+            (_("nearest tag: {tag}", tag=near),),
+            hint=_("Give your image the name the lab asks for: `docker image tag {near} {ref}` "
+                   "(or build it again with `--tag {ref}`).", near=near, ref=ref)))
+    raise Fail(failed(_("image {ref} not found on the engine", ref=ref)))
 
 
 def nearest_tag(engine, ref: str) -> str:
