@@ -122,6 +122,6 @@ def test_one_translation_mechanism():
             offenders.append(f"{rel}: Authored(...) pair")
         if re.search(r'lang\s*==\s*"(ko|en)"', src) and py.name != "text.py":
             offenders.append(f"{rel}: a per-language branch")
-        if re.search(r'"ko"\s*:\s*\{', src):
+        if re.search(r'"ko"\s*:\s*\{', src) and py.name != "schema.py":  # schema.py: the rubric's pairs
             offenders.append(f"{rel}: a per-language table")
     assert offenders == []
