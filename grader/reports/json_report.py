@@ -42,7 +42,7 @@ def to_dict(report: Report, lang: str) -> dict[str, Any]:
                 "bonus": r.bonus,
                 "message": r.message(lang),
                 "hint": "" if r.passed else r.hint(lang),
-                "evidence": list(r.evidence),
+                "evidence": [e(lang) for e in r.evidence],
                 "seconds": round(r.seconds, 3),
             }
             for r in report.results

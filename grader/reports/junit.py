@@ -43,7 +43,7 @@ def case_name(result: Result, lang: str) -> str:
 def _body(result: Result, lang: str) -> str:
     lines = [f"{EARNED[lang]}: {points.number(result.score)}/{points.number(result.max_score)}",
              result.message(lang)]
-    lines += [f"  {e}" for e in result.evidence]
+    lines += [f"  {e(lang)}" for e in result.evidence]
     if not result.passed:
         lines.append(f"{HINT[lang]}: {result.hint(lang)}")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import re
 import click
 
 from .. import points
-from ..model import Report, Result, Status
+from ..model import More, Report, Result, Status
 
 MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
          Status.ERROR: ("!", "magenta"), Status.SKIPPED: ("-", "yellow")}
@@ -27,7 +27,6 @@ WORDS = {
            "errors": "! 표시된 검사는 채점하지 못했습니다(학생 잘못이 아닙니다). 강사에게 알려 주세요."},
 }
 EVIDENCE_LINES = 4
-_MORE = re.compile(r"^\.\.\. (\d+) more$")
 
 # Control characters: C0 (newline, carriage return, ESC, ...), DEL, C1, and the Unicode line and
 # paragraph separators. Text from the engine (names, env values, logs) is the student's: printed
@@ -72,10 +71,10 @@ def result_lines(r: Result, lang: str, color: bool) -> list[str]:
         return out
     out.append(f"      {visible(r.message(lang))}")
     evidence, more = list(r.evidence), 0
-    if evidence and (m := _MORE.match(evidence[-1])):  # the check capped its list already
-        evidence, more = evidence[:-1], int(m.group(1))
+    if evidence and isinstance(evidence[-1], More):  # the check capped its list already
+        evidence, more = evidence[:-1], evidence[-1].n
     for line in evidence[:EVIDENCE_LINES]:
-        out.append(style(f"      · {visible(line)}", dim=True))
+        out.append(style(f"      · {visible(line(lang))}", dim=True))
     more += max(0, len(evidence) - EVIDENCE_LINES)
     if more:
         out.append(style(f"      · {w['more'].format(n=more)}", dim=True))
