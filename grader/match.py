@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import regex
 
-from .text import Text
+from .text import Text, _, join, verbatim
 
 # Python's `re` holds the GIL for a whole match and cannot be stopped: `^(a+)+$` over 41 characters
 # runs for minutes and ignores --timeout, Ctrl-C and SIGTERM. The `regex` package (same syntax for
@@ -17,12 +17,12 @@ class PatternTimeout(Exception):
 
     def __init__(self, pattern: str):
         self.pattern = pattern
-        self.message = Text(
-            f"the rubric's pattern /{pattern}/ took longer than {PATTERN_SECONDS:g} s and was stopped; "
+        seconds = f"{PATTERN_SECONDS:g}"
+        self.message = _(
+            "the rubric's pattern /{pattern}/ took longer than {seconds} s and was stopped; "
             "ask the rubric's author to simplify it (`grade rubric check` warns about such patterns)",
-            f"루브릭의 패턴 /{pattern}/이(가) {PATTERN_SECONDS:g}초를 넘어 중단되었습니다. 루브릭 작성자에게 "
-            "패턴을 단순하게 고쳐 달라고 하세요(`grade rubric check`가 이런 패턴을 경고합니다)")
-        super().__init__(self.message.en)
+            pattern=pattern, seconds=seconds)
+        super().__init__(self.message("en"))
 
 
 def compile_error(pattern: str) -> str | None:
@@ -147,19 +147,22 @@ def matches(spec, value: str | None) -> bool:
     return True
 
 
-def describe(spec) -> str:
+def describe(spec) -> Text:
+    """What a value must be, for an expectation: `= 'x'`, `set, != 'x'`, `~ /re/`."""
     if isinstance(spec, str):
-        return f"= {spec!r}"
-    parts = []
+        return verbatim(f"= {spec!r}")
+    parts: list[Text] = []
     if "present" in spec:
-        parts.append("set" if spec["present"] else "not set")
+        # NOTE: said of an environment variable or a label, e.g. "TARGET set".
+        parts.append(_("set") if spec["present"] else _("not set"))
     if "equals" in spec:
-        parts.append(f"= {spec['equals']!r}")
+        parts.append(verbatim(f"= {spec['equals']!r}"))
     if "not" in spec:
-        parts.append(f"set, != {spec['not']!r}")
+        # NOTE: an environment variable or a label is set, to anything but this value.
+        parts.append(_("set, != {value}", value=repr(spec["not"])))
     if "matches" in spec:
-        parts.append(f"~ /{spec['matches']}/")
-    return ", ".join(parts)
+        parts.append(verbatim(f"~ /{spec['matches']}/"))
+    return join(parts, ", ")
 
 
 def regexes(spec) -> list[str]:

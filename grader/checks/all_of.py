@@ -5,7 +5,7 @@ import threading
 
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join
 from .base import KINDS, Check, register
 
 
@@ -28,8 +28,8 @@ class AllOf(Check):
                 for p in self.params["checks"]]
 
     def expectation(self) -> Text:
-        parts = [c.expectation() for c in self._parts()]
-        return Text("; and ".join(t.en for t in parts), "; 그리고 ".join(t.ko for t in parts))
+        # NOTE: between the parts of a check that earn their points together.
+        return join([c.expectation() for c in self._parts()], _("; and "))
 
     def run(self, engine: EngineProtocol) -> Outcome:
         # The parts run at once (a file read and a probe each wait on the engine); the verdict and
@@ -49,11 +49,11 @@ class AllOf(Check):
         one(0)
         for t in threads:
             t.join()
-        evidence: list[str] = []
+        evidence: list[Text] = []
         for outcome, error in done:
             if error is not None:
                 raise error
             evidence += outcome.evidence
             if not outcome.passed:
                 return Outcome(False, outcome.message, tuple(evidence))
-        return Outcome(True, Text("all parts hold", "모든 조건을 만족합니다"), tuple(evidence))
+        return Outcome(True, _("all parts hold"), tuple(evidence))

@@ -88,7 +88,7 @@ def decisive(outcomes: list[Outcome]) -> Outcome | None:
 
 def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text]]:
     """A problem for each of `keys` in `params` holding a regex that does not compile."""
-    out = []
+    out: list[tuple[tuple, Text]] = []
     for key in keys:
         value = params.get(key) if isinstance(params, dict) else None
         if isinstance(value, str):
@@ -116,6 +116,12 @@ def listed(names: Iterable[str], cap: int = 10) -> Text:
     if len(names) > cap:
         shown.append(More(len(names) - cap))
     return join(shown, ", ")
+
+
+def either(names: Iterable[str]) -> Text:
+    """`a or b` for a message: any one of these names."""
+    # NOTE: the separator between alternatives, as in "created from web-ping or web-ping:v2".
+    return join([verbatim(n) for n in names], _(" or "))
 
 
 def require_image(engine: EngineProtocol, ref: str) -> dict:
@@ -148,6 +154,12 @@ def nearest_tag(engine, ref: str) -> str:
     tags = {short(t): t for t in engine.all_tags() if short(t) != want}
     near = difflib.get_close_matches(want, list(tags), n=1, cutoff=0.8)
     return near[0] if near else ""
+
+
+def digests_line(image: dict) -> Text:
+    """The evidence line listing an image's registry digests (pushed or pulled)."""
+    digests = image.get("RepoDigests") or []
+    return _("digests: {digests}", digests=", ".join(digests)) if digests else _("digests: (none)")
 
 
 def short_id(image_id: str) -> str:

@@ -19,7 +19,7 @@ import re
 from .. import match
 from ..engine import EngineProtocol, ObjectError
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join, verbatim
 from .base import REGEX, Check, passed, register
 from .lookup import (  # noqa: F401
     LOOKUP,
@@ -75,15 +75,13 @@ class Container(Check):
         if isinstance(logs, str):
             e = match.compile_error(VAR.sub("x", logs))
             if e:
-                out.append((("logs",), Text(f"the regular expression does not compile: {e}",
-                                            f"정규 표현식이 올바르지 않습니다: {e}")))
+                out.append((("logs",), _("the regular expression does not compile: {error}", error=e)))
         for key, spec in (params.get("env") or {}).items():
             for rx in match.regexes(spec):
                 e = match.compile_error(rx)
                 if e:
-                    out.append((("env", key, "matches"), Text(
-                        f"the regular expression does not compile: {e}",
-                        f"정규 표현식이 올바르지 않습니다: {e}")))
+                    out.append((("env", key, "matches"),
+                                _("the regular expression does not compile: {error}", error=e)))
         return out
 
     def _lookup(self) -> Lookup:
@@ -94,27 +92,21 @@ class Container(Check):
 
     def expectation(self) -> Text:
         p = self.params
-        parts_en, parts_ko = self._lookup().describe()
+        parts = self._lookup().describe()
         for key, spec in (p.get("env") or {}).items():
-            parts_en.append(f"env {key} {match.describe(spec)}")
-            parts_ko.append(f"환경 변수 {key} {match.describe(spec)}")
+            parts.append(_("env {key} {condition}", key=key, condition=match.describe(spec)))
         if self._states():
-            parts_en.append("state " + "/".join(self._states()))
-            parts_ko.append("상태 " + "/".join(self._states()))
+            parts.append(_("state {states}", states="/".join(self._states())))
         if "logs" in p:
-            parts_en.append(f"logs show /{p['logs']}/")
-            parts_ko.append(f"로그에 /{p['logs']}/ 출력")
+            parts.append(_("logs show /{pattern}/", pattern=p["logs"]))
         for key, _field, flag in FLAGS:
             if key in p:
-                parts_en.append(f"{'with' if p[key] else 'without'} {flag}")
-                parts_ko.append(f"{flag} {'사용' if p[key] else '사용 안 함'}")
+                parts.append(_("with {option}", option=flag) if p[key] else _("without {option}", option=flag))
         if "restart" in p:
-            parts_en.append(f"restart policy {p['restart']}")
-            parts_ko.append(f"재시작 정책 {p['restart']}")
+            parts.append(_("restart policy {policy}", policy=p["restart"]))
         if self._own_command():
-            parts_en.append("running its image's own command")
-            parts_ko.append("이미지의 기본 명령으로 실행함")
-        return Text(", ".join(parts_en), ", ".join(parts_ko))
+            parts.append(_("running its image's own command"))
+        return join(parts, ", ")
 
     def _started(self) -> bool:
         return self.params.get("started", "created" not in self._states())
@@ -129,89 +121,99 @@ class Container(Check):
         # Inspected lazily (engine.containers_from): one removed meanwhile is skipped.
         if not candidates or not any(True for _ in candidates):
             return lookup.missing()
-        evidence: list[str] = []
+        evidence: list[Text] = []
+        skipped: list[Text] = []
         reasons: list[Text] = []
         for attrs in candidates:
             try:
                 ok, why, seen = self._judge(engine, attrs, wanted_ids)
             except ObjectError as e:  # one unreadable container must not hide the others
-                ok, why = False, Text(f"{name_of(attrs)} was skipped: {e.message.en}",
-                                      f"{name_of(attrs)}은(는) 건너뛰었습니다: {e.message.ko}")
-                seen = f"skipped {name_of(attrs)}: {e.message.en}"
+                why = _("{name} was skipped: {error}", name=name_of(attrs), error=e.message)
+                ok, seen = False, _("skipped {name}: {error}", name=name_of(attrs), error=e.message)
+                skipped.append(seen)
             evidence.append(seen)
             if ok:
-                notes = [e for e in evidence if e.startswith("skipped ")]
-                return passed(f"container {name_of(attrs)} is as expected",
-                              f"컨테이너 {name_of(attrs)}이(가) 기대와 같습니다", seen, *notes)
+                return passed(_("container {name} is as expected", name=name_of(attrs)), seen, *skipped)
             reasons.append(why)
         return none_as_expected(reasons, evidence)
 
-    def _judge(self, engine: EngineProtocol, attrs: dict, wanted_ids: set[str]) -> tuple[bool, Text, str]:
+    def _judge(self, engine: EngineProtocol, attrs: dict, wanted_ids: set[str]) -> tuple[bool, Text, Text]:
         p = self.params
         lookup = self._lookup()
         name = name_of(attrs)
         env = match.env_dict((attrs.get("Config") or {}).get("Env"))
         state = (attrs.get("State") or {}).get("Status", "")
-        seen = [lookup.seen(attrs)]
-        seen += [f"{k}={env.get(k)}" for k in (p.get("env") or {})]
+        seen: list[Text] = [lookup.seen(attrs)]
+        seen += [verbatim(f"{k}={env.get(k)}") for k in (p.get("env") or {})]
+
+        def said(why: Text) -> tuple[bool, Text, Text]:
+            return False, why, join(seen, "; ")
+
         wrong = lookup.wrong_image(attrs, wanted_ids)
         if wrong is not None:
-            return False, wrong, "; ".join(seen)
+            return said(wrong)
         for key, spec in (p.get("env") or {}).items():
             if not match.matches(spec, env.get(key)):
-                why = Text(f"{name} has {key}={env.get(key)!r}; wanted {match.describe(spec)}",
-                           f"{name}의 {key}={env.get(key)!r}입니다. 기대: {match.describe(spec)}")
                 near = _near_variable(key, env)
-                if near:  # `--env target=...`: names are case-sensitive, so TARGET kept its default
-                    why += Text(f"; it also has {near}={env[near]!r}: variable names are case-sensitive, "
-                                f"did you mean --env {key}={env[near]}?",
-                                f". {near}={env[near]!r} 변수도 있습니다. 변수 이름은 대소문자를 구분합니다. "
-                                f"--env {key}={env[near]} 옵션을 뜻하셨나요?")
-                    seen.append(f"{near}={env[near]}")
-                return False, why, "; ".join(seen)
+                if not near:
+                    return said(_("{name} has {key}={value}; wanted {condition}", name=name, key=key,
+                                  value=repr(env.get(key)), condition=match.describe(spec)))
+                # `--env target=...`: names are case-sensitive, so TARGET kept its default
+                seen.append(verbatim(f"{near}={env[near]}"))
+                return said(_("{name} has {key}={value}; wanted {condition}; it also has {near}={near_value}: "
+                              "variable names are case-sensitive, did you mean --env {key}={near_raw}?",
+                              name=name, key=key, value=repr(env.get(key)), condition=match.describe(spec),
+                              near=near, near_value=repr(env[near]), near_raw=env[near]))
         started = (attrs.get("State") or {}).get("StartedAt") or ""
         if self._started() and (not started or started.startswith("0001-") or state == "created"):
-            return False, Text(f"{name} was created but never started (`docker container create` "
-                               "alone does not run it)",
-                               f"{name}은(는) 만들어지기만 하고 한 번도 시작되지 않았습니다"
-                               "(`docker container create`만으로는 실행되지 않습니다)"), "; ".join(seen)
+            return said(_("{name} was created but never started (`docker container create` alone does not "
+                          "run it)", name=name))
         wrong = lookup.wrong_state(attrs)
         if wrong is not None:
-            return False, wrong, "; ".join(seen)
+            return said(wrong)
         for key, field, flag in FLAGS:
             if key in p:
                 actual = bool((attrs.get("Config") or {}).get(field))
-                seen.append(f"{field}={str(actual).lower()}")
+                seen.append(verbatim(f"{field}={str(actual).lower()}"))
                 if actual != p[key]:
-                    return False, Text(
-                        f"{name} was created {'without' if p[key] else 'with'} {flag}",
-                        f"{name}은(는) {flag} {'없이' if p[key] else '옵션을 붙여'} 만들어졌습니다"
-                    ), "; ".join(seen)
+                    return said(_("{name} was created without {option}", name=name, option=flag) if p[key]
+                                else _("{name} was created with {option}", name=name, option=flag))
         if "restart" in p:
             policy = ((attrs.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no"
-            seen.append(f"restart={policy}")
+            seen.append(verbatim(f"restart={policy}"))
             if policy != p["restart"]:
-                return False, Text(f"{name}'s restart policy is {policy}, not {p['restart']} "
-                                   f"(`--restart {p['restart']}`)",
-                                   f"{name}의 재시작 정책은 {p['restart']}이(가) 아니라 {policy}입니다"
-                                   f"(`--restart {p['restart']}`)"), "; ".join(seen)
+                return said(_("{name}'s restart policy is {policy}, not {wanted} (`--restart {wanted}`)",
+                              name=name, policy=policy, wanted=p["restart"]))
         if self._own_command():
             override = _override(engine, attrs)
-            if override:
-                return False, Text(f"{name} ran `{override}` instead of its image's own command, so "
-                                   "what it printed is not the app's",
-                                   f"{name}은(는) 이미지의 기본 명령 대신 `{override}`을(를) 실행했으므로 "
-                                   "그 출력은 앱의 출력이 아닙니다"), "; ".join(seen + [f"ran: {override}"])
+            if override is not None:
+                seen.append(_("ran: {command}", command=override))
+                return said(_("{name} ran `{command}` instead of its image's own command, so what it "
+                              "printed is not the app's", name=name, command=override))
         if "logs" in p:
             pattern = pattern_for(p["logs"], env)
             logs = engine.logs(attrs["Id"])
             lines = logs.strip().splitlines()
-            seen.append(f"log: {lines[0][:160] if lines else '(empty)'}")
+            seen.append(_("log: {line}", line=lines[0][:160]) if lines else _("log: (empty)"))
             if pattern is None or not match.search(pattern, logs, multiline=True):
-                shown = VAR.sub(lambda m: env.get(m.group(1)) or "(unset)", p["logs"])
-                return False, Text(f"{name}'s logs do not show /{shown}/",
-                                   f"{name}의 로그에 /{shown}/가 없습니다"), "; ".join(seen)
-        return True, Text("", ""), "; ".join(seen)
+                return said(_("{name}'s logs do not show /{pattern}/", name=name,
+                              pattern=_shown_pattern(p["logs"], env)))
+        return True, verbatim(""), join(seen, "; ")
+
+
+def _shown_pattern(template: str, env: dict) -> Text:
+    """The logs pattern as the container made it: each ${VAR} replaced by its value, or by
+    "(unset)" in the reader's language."""
+    parts: list[Text] = []
+    at = 0
+    for m in VAR.finditer(template):
+        parts.append(verbatim(template[at:m.start()]))
+        value = env.get(m.group(1))
+        # NOTE: in a log pattern, in place of a variable the container does not set: /pinging (unset)/.
+        parts.append(verbatim(value) if value else _("(unset)"))
+        at = m.end()
+    parts.append(verbatim(template[at:]))
+    return join(parts, "")
 
 
 def _near_variable(key: str, env: dict) -> str:
@@ -231,15 +233,14 @@ def _words(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _override(engine, attrs: dict) -> str:
+def _override(engine, attrs: dict) -> Text | None:
     """The command line a container ran instead of its image's own (Cmd and Entrypoint compared
-    with the image it was created from); "" when it ran the image's own command."""
+    with the image it was created from); None when it ran the image's own command."""
     config = attrs.get("Config") or {}
     image = engine.image(attrs.get("Image") or "")
     own = (image or {}).get("Config") or {}
     mine = (_words(config.get("Entrypoint")), _words(config.get("Cmd")))
     if image is not None and mine == (_words(own.get("Entrypoint")), _words(own.get("Cmd"))):
-        return ""
-    return " ".join(mine[0] + mine[1]) or "(nothing)"
-
-
+        return None
+    # NOTE: the command a container ran, when it ran none at all.
+    return verbatim(" ".join(mine[0] + mine[1])) if any(mine) else _("(nothing)")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ..engine import EngineProtocol, ObjectError
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join
 from .base import REGEX, Check, decisive, failed, passed, regex_problems, register
-from .files import DEFAULT_CAP, judge, max_bytes, shown
+from .files import DEFAULT_CAP, judge, max_bytes, prefixed, shown
 from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 
@@ -36,24 +36,22 @@ class ContainerFile(Check):
     def problems(cls, params):
         return lookup_problems(params) + regex_problems(params, "matches")
 
-    def _what(self) -> Text:
+    def _what(self) -> list[Text]:
         p = self.params
-        en, ko = [], []
+        out: list[Text] = []
         if "content" in p:
-            en.append(f"with content {p['content']!r}")
-            ko.append(f"내용이 {p['content']!r}")
+            out.append(_("with content {content}", content=repr(p["content"])))
         if "matches" in p:
-            en.append(f"matching /{p['matches']}/")
-            ko.append(f"/{p['matches']}/에 맞음")
+            out.append(_("matching /{pattern}/", pattern=p["matches"]))
         if "differs_from_image" in p:
-            en.append("changed from the image's copy" if p["differs_from_image"] else "as in the image")
-            ko.append("이미지의 파일과 다름" if p["differs_from_image"] else "이미지의 파일과 같음")
-        return Text("".join(", " + e for e in en), "".join(", " + k for k in ko))
+            out.append(_("changed from the image's copy") if p["differs_from_image"] else _("as in the image"))
+        return out
 
     def expectation(self) -> Text:
-        who, what = lookup_text(self.params), self._what()
-        path = self.params["path"]
-        return Text(f"{who.en}: {path} exists{what.en}", f"{who.ko}: {path} 파일이 있음{what.ko}")
+        who, what, path = lookup_text(self.params), self._what(), self.params["path"]
+        if what:
+            return _("{container}: {path} exists, {details}", container=who, path=path, details=join(what, ", "))
+        return _("{container}: {path} exists", container=who, path=path)
 
     def run(self, engine: EngineProtocol) -> Outcome:
         found, why = select(engine, self.params)
@@ -63,11 +61,9 @@ class ContainerFile(Check):
         verdict = decisive(outcomes)
         if verdict is not None:
             return verdict
-        first = outcomes[0].message
         evidence = [e for o in outcomes for e in o.evidence]
-        return failed(f"none of {len(found)} containers has the file as expected; e.g. {first.en}",
-                      f"컨테이너 {len(found)}개 중 파일이 기대와 같은 것이 없습니다. 예: {first.ko}",
-                      *evidence[:12])
+        return failed(_("none of {count} containers has the file as expected; e.g. {reason}",
+                        count=len(found), reason=outcomes[0].message), *evidence[:12])
 
     def _guarded(self, engine, attrs):
         """One candidate's verdict; one whose files cannot be read is skipped with a note."""
@@ -75,35 +71,31 @@ class ContainerFile(Check):
             return self._one(engine, attrs)
         except ObjectError as e:
             name = name_of(attrs)
-            return failed(f"container {name} was skipped: {e.message.en}",
-                          f"컨테이너 {name}은(는) 건너뛰었습니다: {e.message.ko}",
-                          f"skipped {name}: {e.message.en}")
+            return failed(_("container {name} was skipped: {error}", name=name, error=e.message),
+                          _("skipped {name}: {error}", name=name, error=e.message))
 
     def _one(self, engine, attrs):
         p = self.params
         name, path = name_of(attrs), p["path"]
         cap = p.get("max_bytes", DEFAULT_CAP)
         got = engine.read_container_file(attrs["Id"], path, cap)
-        miss, evidence = judge(got, p, cap, Text(f"container {name}", f"컨테이너 {name}"), prefix=f"{name}: ")
+        miss, evidence = judge(got, p, cap, _("container {name}", name=name), prefix=name)
         if miss is not None:
             return miss
         if "differs_from_image" in p:
             image_ref = (attrs.get("Config") or {}).get("Image") or attrs["Image"]
             original = engine.read_file(attrs["Image"], path, cap)
             if original is None:
-                evidence.append(f"{image_ref}: no {path}")
+                evidence.append(prefixed(image_ref, _("no {path}", path=path)))
                 same = False
             else:
-                evidence.append(f"{image_ref}: content: {shown(original.content)}")
+                evidence.append(prefixed(image_ref, _("content: {content}", content=shown(original.content))))
                 same = (not original.is_dir and original.size == got.size
                         and original.content == got.content and original.truncated == got.truncated)
             if p["differs_from_image"] and same:
-                return failed(f"{path} in container {name} is still the copy from its image {image_ref}",
-                              f"컨테이너 {name}의 {path}이(가) 아직 이미지 {image_ref}의 파일 그대로입니다",
-                              *evidence)
+                return failed(_("{path} in container {name} is still the copy from its image {image}",
+                                path=path, name=name, image=image_ref), *evidence)
             if not p["differs_from_image"] and not same:
-                return failed(f"{path} in container {name} is not the copy from its image {image_ref}",
-                              f"컨테이너 {name}의 {path}이(가) 이미지 {image_ref}의 파일과 다릅니다",
-                              *evidence)
-        return passed(f"{path} in container {name} is as expected",
-                      f"컨테이너 {name}의 {path} 파일이 기대와 같습니다", *evidence)
+                return failed(_("{path} in container {name} is not the copy from its image {image}",
+                                path=path, name=name, image=image_ref), *evidence)
+        return passed(_("{path} in container {name} is as expected", path=path, name=name), *evidence)

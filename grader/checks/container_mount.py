@@ -7,17 +7,21 @@ mount is enough.
 """
 from __future__ import annotations
 
-from ..text import Text
+from ..text import Text, _, join, verbatim
 from .base import Check, failed, passed, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 TYPES = ["bind", "volume", "tmpfs"]
 
 
-def describe(mount: dict) -> str:
+def describe(mount: dict) -> Text:
     source = mount.get("Name") or mount.get("Source") or ""
     mode = "ro" if not mount.get("RW", True) else "rw"
-    return f"{mount.get('Type', '?')} {source or '(none)'} -> {mount.get('Destination', '?')} ({mode})"
+    kind, destination = mount.get("Type", "?"), mount.get("Destination", "?")
+    if source:
+        return verbatim(f"{kind} {source} -> {destination} ({mode})")
+    # NOTE: a mount with no source (a tmpfs): "tmpfs (none) -> /cache (rw)".
+    return _("{type} (none) -> {destination} ({mode})", type=kind, destination=destination, mode=mode)
 
 
 @register
@@ -39,25 +43,17 @@ class ContainerMount(Check):
     def _want(self) -> Text:
         p = self.params
         kind = str(p.get("type", ""))
-        what = {"bind": "a bind mount", "volume": "a volume", "tmpfs": "a tmpfs"}.get(kind, "a mount")
-        what_ko = {"bind": "바인드 마운트", "volume": "볼륨", "tmpfs": "tmpfs"}.get(kind, "마운트")
-        en, ko = [what], []
-        if "source" in p:
-            en.append(f"of {p['source']}")
-        if "destination" in p:
-            en.append(f"at {p['destination']}")
-            ko.append(f"{p['destination']}에")
-        if "source" in p:
-            ko.append(f"{p['source']}의")
-        if "read_only" in p:
-            en.append("read-only" if p["read_only"] else "read-write")
-            ko.append("읽기 전용" if p["read_only"] else "읽기/쓰기")
-        ko.append(what_ko)
-        return Text(" ".join(en), " ".join(ko))
+        what = {"bind": _("a bind mount"), "volume": _("a volume"), "tmpfs": _("a tmpfs")}.get(kind, _("a mount"))
+        mode = _(" read-only") if p.get("read_only") else _(" read-write")
+        # NOTE: a mount as a check wants it: "a bind mount of /srv at /app/config read-only". Each
+        # part but the first is there only when the rubric says it (then it starts with a space).
+        return _("{mount}{of_source}{at_destination}{mode}", mount=what,
+                 of_source=_(" of {source}", source=p["source"]) if "source" in p else "",
+                 at_destination=_(" at {destination}", destination=p["destination"]) if "destination" in p else "",
+                 mode=mode if "read_only" in p else "")
 
     def expectation(self) -> Text:
-        who, want = lookup_text(self.params), self._want()
-        return Text(f"{who.en}: has {want.en}", f"{who.ko}: {want.ko}이(가) 있음")
+        return _("{container}: has {mount}", container=lookup_text(self.params), mount=self._want())
 
     def _fits(self, mount: dict) -> str:
         """'' if the mount is the one wanted, else what differs."""
@@ -80,30 +76,26 @@ class ContainerMount(Check):
         evidence, near = [], None
         for attrs in found:
             mounts = attrs.get("Mounts") or []
-            evidence.append(f"{name_of(attrs)}: " + ("; ".join(describe(m) for m in mounts) or "no mounts"))
+            evidence.append(join([verbatim(name_of(attrs)), join([describe(m) for m in mounts], "; ")], ": ")
+                            if mounts else _("{name}: no mounts", name=name_of(attrs)))
             for mount in mounts:
                 miss = self._fits(mount)
                 if not miss:
-                    name = name_of(attrs)
-                    return passed(f"{name} has {want.en}", f"{name}에 {want.ko}이(가) 있습니다", evidence[-1])
+                    return passed(_("{name} has {mount}", name=name_of(attrs), mount=want), evidence[-1])
                 # A mount at the right place that is wrong in one way is what the student most needs to hear.
                 if near is None and "destination" in self.params and miss != "destination":
                     near = (attrs, mount, miss)
         if near is not None:
             attrs, mount, miss = near
             name, dest = name_of(attrs), mount.get("Destination")
-            said = {"type": (f"it is a {mount.get('Type')} mount", f"{mount.get('Type')} 마운트입니다"),
-                    "source": (f"its source is {mount.get('Name') or mount.get('Source')}",
-                               f"소스가 {mount.get('Name') or mount.get('Source')}입니다"),
-                    "read_only": (("it is read-write (add `readonly` to --mount, or `:ro` to -v)",
-                                   "읽기/쓰기로 마운트되었습니다(--mount에 `readonly`, -v에 `:ro`를 붙이세요)")
-                                  if mount.get("RW", True) else ("it is read-only", "읽기 전용입니다"))}[miss]
-            return failed(f"{name} mounts {dest}, but {said[0]}; wanted {want.en}",
-                          f"{name}은(는) {dest}을(를) 마운트했지만 {said[1]} 기대: {want.ko}", *evidence[:10])
+            said = {"type": _("it is a {type} mount", type=mount.get("Type")),
+                    "source": _("its source is {source}", source=mount.get("Name") or mount.get("Source")),
+                    "read_only": (_("it is read-write (add `readonly` to --mount, or `:ro` to -v)")
+                                  if mount.get("RW", True) else _("it is read-only"))}[miss]
+            return failed(_("{name} mounts {destination}, but {problem}; wanted {mount}", name=name,
+                            destination=dest, problem=said, mount=want), *evidence[:10])
         if len(found) == 1:
-            name = name_of(found[0])
-            return failed(f"{name} has no such mount; wanted {want.en}",
-                          f"{name}에 그런 마운트가 없습니다. 기대: {want.ko}", *evidence)
-        return failed(f"none of {len(found)} containers has such a mount; wanted {want.en}",
-                      f"컨테이너 {len(found)}개 중 그런 마운트가 있는 것이 없습니다. 기대: {want.ko}",
-                      *evidence[:10])
+            return failed(_("{name} has no such mount; wanted {mount}", name=name_of(found[0]), mount=want),
+                          *evidence)
+        return failed(_("none of {count} containers has such a mount; wanted {mount}", count=len(found),
+                        mount=want), *evidence[:10])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _
 from .base import Check, failed, passed, register
 from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 from .ports import ANY_IP, bindings, describe_bindings, ip_matches, port_key  # noqa: F401
@@ -44,17 +44,13 @@ def no_publishing(attrs: dict) -> tuple[Text, Text | None] | None:
     running = bool((attrs.get("State") or {}).get("Running"))
     networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
     if mode in ("none", "host") or mode.startswith("container:"):
-        return (Text(f"its network mode is {mode} (--network {mode}), which publishes no port",
-                     f"네트워크 모드(--network {mode}) 때문에 포트가 공개되지 않습니다"),
-                Text(f"Run it again without `--network {mode}`.", f"`--network {mode}` 없이 다시 실행하세요."))
+        return (_("its network mode is {mode} (--network {mode}), which publishes no port", mode=mode),
+                _("Run it again without `--network {mode}`.", mode=mode))
     # Only a running container's default network is known for sure: a bridge with no id is one
     # the engine does not have.
     if running and mode in ("default", "bridge") and not (networks.get("bridge") or {}).get("NetworkID"):
-        return (Text("this engine has no default bridge network (its dockerd runs with --bridge none), so a "
-                     "container started without --network has no network and nothing is published",
-                     "이 엔진에는 기본 브리지 네트워크가 없어서(dockerd가 --bridge none으로 실행 중), "
-                     "--network 없이 시작한 컨테이너는 네트워크가 없고 아무 포트도 공개되지 않습니다"),
-                None)
+        return (_("this engine has no default bridge network (its dockerd runs with --bridge none), so a "
+                  "container started without --network has no network and nothing is published"), None)
     return None
 
 
@@ -67,12 +63,8 @@ def bridge_fix(attrs: dict, port: str, host_port: str) -> Text:
     number = port.split("/")[0] + ("" if port.endswith("/tcp") else "/" + port.split("/")[1])
     publish = f"127.0.0.1:{host_port}:{number}" if host_port else f"127.0.0.1::{number}"
     run = f"docker container run --detach --network ch02 --publish {publish} {image}"
-    return Text(
-        "On this engine, publish through a network of your own: `docker network create ch02` (once), "
-        f"remove the old container with `docker container rm -f {name}`, then `{run}`.",
-        "이 엔진에서는 직접 만든 네트워크로 공개해야 합니다. `docker network create ch02`로 네트워크를 "
-        f"한 번 만들고, 이전 컨테이너를 `docker container rm -f {name}` 명령으로 지운 다음 "
-        f"이 명령을 실행하세요: `{run}`")
+    return _("On this engine, publish through a network of your own: `docker network create ch02` (once), "
+             "remove the old container with `docker container rm -f {name}`, then `{run}`.", name=name, run=run)
 
 
 @register
@@ -93,17 +85,16 @@ class ContainerPort(Check):
 
     def _want(self) -> Text:
         p = self.params
-        where = f"{p['host_ip']}:" if "host_ip" in p else ""
         cport = port_key(p["port"])
         if "host_port" in p:
-            return Text(f"container port {cport} on host port {where}{p['host_port']}",
-                        f"컨테이너 포트 {cport}를 호스트 포트 {where}{p['host_port']}에")
-        return Text(f"container port {cport} on a host port" + (f" of {p['host_ip']}" if where else ""),
-                    f"컨테이너 포트 {cport}를 " + (f"{p['host_ip']}의 " if where else "") + "호스트 포트에")
+            address = (f"{p['host_ip']}:" if "host_ip" in p else "") + str(p["host_port"])
+            return _("container port {port} on host port {address}", port=cport, address=address)
+        if "host_ip" in p:
+            return _("container port {port} on a host port of {ip}", port=cport, ip=p["host_ip"])
+        return _("container port {port} on a host port", port=cport)
 
     def expectation(self) -> Text:
-        who, want = lookup_text(self.params), self._want()
-        return Text(f"{who.en}: publishes {want.en}", f"{who.ko}: {want.ko} 공개")
+        return _("{container}: publishes {ports}", container=lookup_text(self.params), ports=self._want())
 
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
@@ -113,13 +104,11 @@ class ContainerPort(Check):
         want, want_port = self._want(), port_key(p["port"])
         evidence = [describe_bindings(attrs) for attrs in found]
         for attrs in found:
-            binds, _ = bindings(attrs)
+            binds, _live = bindings(attrs)
             for ip, host_port in binds.get(want_port, ()):
                 if ("host_port" not in p or host_port == str(p["host_port"])) and \
                         ip_matches(p.get("host_ip"), ip):
-                    name = name_of(attrs)
-                    return passed(f"{name} publishes {want.en}", f"{name}이(가) {want.ko} 공개합니다",
-                                  *evidence[:10])
+                    return passed(_("{name} publishes {ports}", name=name_of(attrs), ports=want), *evidence[:10])
         for attrs in found:
             binds, live = bindings(attrs)
             if live and any(binds.values()):
@@ -133,13 +122,10 @@ class ContainerPort(Check):
             binding = ":".join(filter(None, (ip, host_port, want_port)))  # 8088:80/tcp, or 80/tcp
             reason, fix = blocked
             fix = fix or bridge_fix(attrs, want_port, str(p.get("host_port") or host_port or ""))
-            return Outcome(False, Text(
-                f"{name} asked for {binding} (HostConfig.PortBindings), but nothing is published: {reason.en}",
-                f"{name} 컨테이너는 HostConfig.PortBindings에서 {binding} 공개를 요청했지만 실제로 공개된 "
-                f"포트가 없습니다. {reason.ko}"), tuple(evidence[:10]), fix)
+            return Outcome(False, _(
+                "{name} asked for {binding} (HostConfig.PortBindings), but nothing is published: {reason}",
+                name=name, binding=binding, reason=reason), tuple(evidence[:10]), fix)
         if len(found) == 1:
-            name = name_of(found[0])
-            return failed(f"{name} does not publish {want.en}", f"{name}이(가) {want.ko} 공개하지 않습니다",
-                          *evidence)
-        return failed(f"none of {len(found)} containers publishes {want.en}",
-                      f"컨테이너 {len(found)}개 중 {want.ko} 공개하는 것이 없습니다", *evidence[:10])
+            return failed(_("{name} does not publish {ports}", name=name_of(found[0]), ports=want), *evidence)
+        return failed(_("none of {count} containers publishes {ports}", count=len(found), ports=want),
+                      *evidence[:10])

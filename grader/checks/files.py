@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import match
 from ..engine import FILE_CAP
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join, ngettext, verbatim
 from .base import failed
 
 DEFAULT_CAP = FILE_CAP
@@ -23,24 +23,34 @@ def shown(data: bytes) -> str:
     return repr(text if len(text) <= 200 else text[:200] + "...")
 
 
-def judge(got, params: dict, cap: int, where: Text, prefix: str = "") -> tuple[Outcome | None, list[str]]:
+def prefixed(prefix: str, line: Text) -> Text:
+    """An evidence line about one of several objects: `web: content: 'hello'`."""
+    return join([verbatim(prefix), line], ": ")
+
+
+def judge(got, params: dict, cap: int, where: Text, prefix: str = "") -> tuple[Outcome | None, list[Text]]:
     """The verdict on a file read from `where` (an image or a container): a failed outcome, or
-    None with the evidence when it exists and holds `content` / `matches`."""
+    None with the evidence when it exists and holds `content` / `matches`. With a `prefix` (the
+    container's name), each evidence line starts with it."""
     path = params["path"]
+
+    def line(text: Text) -> Text:
+        return prefixed(prefix, text) if prefix else text
+
     if got is None:
-        return failed(f"{path} does not exist in {where.en}", f"{where.ko}에 {path} 파일이 없습니다",
-                      f"{prefix}no {path}"), []
+        return failed(_("{path} does not exist in {where}", path=path, where=where),
+                      line(_("no {path}", path=path))), []
     if got.is_dir:
-        return failed(f"{path} in {where.en} is a directory, not a file",
-                      f"{where.ko}의 {path}은(는) 파일이 아니라 디렉터리입니다"), []
+        return failed(_("{path} in {where} is a directory, not a file", path=path, where=where)), []
     text = got.content.decode("utf-8", "replace")
-    evidence = [f"{prefix}{path}: {got.size} bytes", f"{prefix}content: {shown(got.content)}"]
+    evidence = [line(ngettext("{path}: {n} byte", "{path}: {n} bytes", got.size, path=path)),
+                line(_("content: {content}", content=shown(got.content)))]
     if got.truncated:
-        evidence.append(f"{prefix}read only the first {cap} bytes")
+        evidence.append(line(ngettext("read only the first {n} byte", "read only the first {n} bytes", cap)))
     if "content" in params and (got.truncated or text != params["content"]):
-        return failed(f"{path} in {where.en} does not hold the expected content",
-                      f"{where.ko}의 {path} 내용이 기대와 다릅니다", *evidence), evidence
+        return failed(_("{path} in {where} does not hold the expected content", path=path, where=where),
+                      *evidence), evidence
     if "matches" in params and not match.search(params["matches"], text):
-        return failed(f"{path} in {where.en} does not match /{params['matches']}/",
-                      f"{where.ko}의 {path} 내용이 /{params['matches']}/에 맞지 않습니다", *evidence), evidence
+        return failed(_("{path} in {where} does not match /{pattern}/", path=path, where=where,
+                        pattern=params["matches"]), *evidence), evidence
     return None, evidence

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from .. import match
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join, ngettext, verbatim
 from .base import REGEX, Check, failed, passed, regex_problems, register
 from .files import DEFAULT_CAP, max_bytes, shown
 from .lookup import LOOKUP, LOOKUP_SCHEMA, lookup_text, name_of, select
@@ -29,8 +29,9 @@ MAX_TIMEOUT = 30
 
 
 def get(url: str, timeout: float, cap: int, method: str = "GET",
-        headers: dict | None = None) -> tuple[int | None, bytes, bool, str]:
-    """(status, body up to cap, truncated, error): status None when nothing answered.
+        headers: dict | None = None) -> tuple[int | None, bytes, bool, Text | None]:
+    """(status, body up to cap, truncated, error): status None when nothing answered; error None
+    when the answer came whole.
 
     `timeout` bounds the whole request, not each read: a server trickling a byte every few seconds
     would pass any per-read timeout. A timer shuts the socket down at the deadline, which ends the
@@ -49,8 +50,10 @@ def get(url: str, timeout: float, cap: int, method: str = "GET",
             except OSError:
                 pass
 
-    def late(what: str) -> str:
-        return f"timed out: {what} within {timeout:g} s"
+    def failure(e: Exception) -> Text:  # the library's own words, as they are
+        return verbatim(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
+
+    seconds = f"{timeout:g}"
 
     timer = threading.Timer(timeout, expire)
     timer.daemon = True
@@ -63,8 +66,8 @@ def get(url: str, timeout: float, cap: int, method: str = "GET",
             response = conn.getresponse()
         except (OSError, http.client.HTTPException, ValueError) as e:  # refused, reset, not HTTP
             if expired.is_set():
-                return None, b"", False, late("no answer")
-            return None, b"", False, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+                return None, b"", False, _("timed out: no answer within {seconds} s", seconds=seconds)
+            return None, b"", False, failure(e)
         status = response.status
         data = bytearray()
         try:
@@ -74,12 +77,12 @@ def get(url: str, timeout: float, cap: int, method: str = "GET",
                     break
                 data += chunk
             if expired.is_set():
-                return status, b"", False, late("the body did not arrive")
+                return status, b"", False, _("timed out: the body did not arrive within {seconds} s", seconds=seconds)
         except (OSError, http.client.HTTPException) as e:  # the answer broke off after the status
             if expired.is_set():
-                return status, b"", False, late("the body did not arrive")
-            return status, b"", False, f"{type(e).__name__}: {e}"
-        return status, bytes(data[:cap]), len(data) > cap, ""
+                return status, b"", False, _("timed out: the body did not arrive within {seconds} s", seconds=seconds)
+            return status, b"", False, failure(e)
+        return status, bytes(data[:cap]), len(data) > cap, None
     finally:
         timer.cancel()
         conn.close()
@@ -110,12 +113,9 @@ class Http(Check):
     def problems(cls, params):
         out = regex_problems(params, "matches", "not_matches")
         if "serves_file" in params and "name" not in params and "image" not in params:
-            out.append((("serves_file",), Text(
-                "`serves_file` needs the container: give `name` or `image`",
-                "`serves_file`에는 컨테이너가 필요합니다. `name`이나 `image`를 적으세요")))
+            out.append((("serves_file",), _("`serves_file` needs the container: give `name` or `image`")))
         if "state" in params and "name" not in params and "image" not in params:
-            out.append((("state",), Text("`state` needs the container: give `name` or `image`",
-                                         "`state`에는 컨테이너가 필요합니다. `name`이나 `image`를 적으세요")))
+            out.append((("state",), _("`state` needs the container: give `name` or `image`")))
         return out
 
     def _has_container(self) -> bool:
@@ -126,22 +126,18 @@ class Http(Check):
 
     def expectation(self) -> Text:
         p = self.params
-        en, ko = [f"status {p.get('status', 200)}"], [f"상태 {p.get('status', 200)}"]
+        wants = [_("status {status}", status=p.get("status", 200))]
         if "matches" in p:
-            en.append(f"a body matching /{p['matches']}/")
-            ko.append(f"본문이 /{p['matches']}/에 맞음")
+            wants.append(_("a body matching /{pattern}/", pattern=p["matches"]))
         if "not_matches" in p:
-            en.append(f"a body not matching /{p['not_matches']}/")
-            ko.append(f"본문이 /{p['not_matches']}/에 맞지 않음")
+            wants.append(_("a body not matching /{pattern}/", pattern=p["not_matches"]))
         if "serves_file" in p:
-            en.append(f"the body is {p['serves_file']} of the container")
-            ko.append(f"본문이 컨테이너의 {p['serves_file']} 파일과 같음")
-        text = Text(f"`{self._request()}` on the engine's host answers with " + ", ".join(en),
-                    f"엔진 호스트에서 `{self._request()}` 응답: " + ", ".join(ko))
+            wants.append(_("the body is {path} of the container", path=p["serves_file"]))
+        answer = join(wants, ", ")
         if self._has_container():
-            who = lookup_text(p)
-            text = text + Text(f"; served by: {who.en}", f"; 응답하는 컨테이너: {who.ko}")
-        return text
+            return _("`{request}` on the engine's host answers with {answer}; served by: {container}",
+                     request=self._request(), answer=answer, container=lookup_text(p))
+        return _("`{request}` on the engine's host answers with {answer}", request=self._request(), answer=answer)
 
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
@@ -152,47 +148,45 @@ class Http(Check):
             if why is not None:  # none found
                 return why
             serving = [a for a in found if any(hp == str(port) for binds in bindings(a)[0].values()
-                                               for _, hp in binds)]
+                                               for _ip, hp in binds)]
             if not serving:
-                return failed(f"no such container publishes host port {port}",
-                              f"호스트 포트 {port}를 공개하는 해당 컨테이너가 없습니다",
+                return failed(_("no such container publishes host port {port}", port=port),
                               *(describe_bindings(a) for a in found[:10]))
         host = engine.published_host()
         url = f"http://{'[' + host + ']' if ':' in host else host}:{port}{path}"
         cap = p.get("max_bytes", DEFAULT_CAP)
         status, body, truncated, error = get(url, p.get("timeout", 5), cap)
-        evidence = [f"GET {url}"]
+        evidence: list[Text] = [verbatim(f"GET {url}")]
         if status is None:
-            evidence.append(f"no answer: {error}")
-            return failed(f"nothing answered at {url}: {error}", f"{url}에서 응답이 없습니다: {error}",
-                          *evidence)
-        evidence += [f"status: {status}", f"body: {len(body)} bytes{' (truncated)' if truncated else ''}",
-                     f"body: {shown(body)}"]
+            evidence.append(_("no answer: {error}", error=error or ""))
+            return failed(_("nothing answered at {url}: {error}", url=url, error=error or ""), *evidence)
+        evidence += [_("status: {status}", status=status),
+                     ngettext("body: {n} byte (truncated)", "body: {n} bytes (truncated)", len(body)) if truncated
+                     else ngettext("body: {n} byte", "body: {n} bytes", len(body)),
+                     _("body: {content}", content=shown(body))]
         if error:
-            evidence.append(f"the answer broke off: {error}")
+            evidence.append(_("the answer broke off: {error}", error=error))
         want = p.get("status", 200)
         if status != want:
-            return failed(f"{url} answered {status}, not {want}", f"{url}의 응답 상태가 {want}이(가) 아니라 "
-                          f"{status}입니다", *evidence)
+            return failed(_("{url} answered {status}, not {wanted}", url=url, status=status, wanted=want), *evidence)
         text = body.decode("utf-8", "replace")
         if "matches" in p and not match.search(p["matches"], text):
-            return failed(f"the page at {url} does not match /{p['matches']}/",
-                          f"{url}의 페이지가 /{p['matches']}/에 맞지 않습니다", *evidence)
+            return failed(_("the page at {url} does not match /{pattern}/", url=url, pattern=p["matches"]),
+                          *evidence)
         if "not_matches" in p and match.search(p["not_matches"], text):
-            return failed(f"the page at {url} still matches /{p['not_matches']}/",
-                          f"{url}의 페이지가 아직 /{p['not_matches']}/에 맞습니다", *evidence)
+            return failed(_("the page at {url} still matches /{pattern}/", url=url, pattern=p["not_matches"]),
+                          *evidence)
         if "serves_file" in p:
             file_path = p["serves_file"]
             for attrs in serving:
                 got = engine.read_container_file(attrs["Id"], file_path, cap)
                 if got is None or got.is_dir:
-                    evidence.append(f"{name_of(attrs)}: no file {file_path}")
+                    evidence.append(_("{name}: no file {path}", name=name_of(attrs), path=file_path))
                     continue
-                evidence.append(f"{name_of(attrs)}: {file_path}: {shown(got.content)}")
+                evidence.append(verbatim(f"{name_of(attrs)}: {file_path}: {shown(got.content)}"))
                 if got.content == body and got.truncated == truncated:
-                    return passed(f"{url} serves {file_path} of container {name_of(attrs)}",
-                                  f"{url}이(가) 컨테이너 {name_of(attrs)}의 {file_path}을(를) 보여 줍니다",
-                                  *evidence)
-            return failed(f"the page at {url} is not {file_path} of the container",
-                          f"{url}의 페이지가 컨테이너의 {file_path}과(와) 다릅니다", *evidence)
-        return passed(f"{url} answered as expected", f"{url}이(가) 기대대로 응답했습니다", *evidence)
+                    return passed(_("{url} serves {path} of container {name}", url=url, path=file_path,
+                                    name=name_of(attrs)), *evidence)
+            return failed(_("the page at {url} is not {path} of the container", url=url, path=file_path),
+                          *evidence)
+        return passed(_("{url} answered as expected", url=url), *evidence)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from .. import match, refs
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join, verbatim
 from .base import (
     IMAGE_REF,
     REGEX,
     Check,
     Fail,
+    digests_line,
     failed,
     listed,
     passed,
@@ -51,34 +52,32 @@ class Image(Check):
     def problems(cls, params):
         out = regex_problems(params, "tag_matches", "repo_digest")
         if "image" in params and "tag_matches" in params:
-            out.append((("tag_matches",), Text("give `image` or `tag_matches`, not both",
-                                               "`image`와 `tag_matches` 중 하나만 적으세요")))
+            out.append((("tag_matches",), _("give `image` or `tag_matches`, not both")))
         # Neither: unless a misspelt key is there (`imgae`), which the schema's check names already.
         common = {"id", "title", "hint", "points", "bonus", "needs", "kind"}
         if "image" not in params and "tag_matches" not in params and \
                 all(k in cls.schema or k in common for k in params):
-            out.append(((), Text("give `image` or `tag_matches`", "`image`나 `tag_matches`를 적으세요")))
+            out.append(((), _("give `image` or `tag_matches`")))
         return out
 
-    def _what(self) -> str:
+    def _what(self) -> Text:
         p = self.params
-        return p["image"] if "image" in p else f"a tag matching /{p['tag_matches']}/"
+        return verbatim(p["image"]) if "image" in p else _("a tag matching /{pattern}/", pattern=p["tag_matches"])
 
     def expectation(self) -> Text:
         p = self.params
-        what = self._what()
-        en, ko = f"image {what} is present", f"이미지 {what}이(가) 있음"
+        details = []
         if p.get("pulled"):
-            en, ko = en + ", pulled from a registry", ko + ", 레지스트리에서 내려받음"
+            details.append(_("pulled from a registry"))
         if "same_as" in p:
-            en, ko = en + f", the same image as {p['same_as']}", ko + f", {p['same_as']}와(과) 같은 이미지"
+            details.append(_("the same image as {image}", image=p["same_as"]))
         if "repo_digest" in p:
-            en += f", with a registry digest matching /{p['repo_digest']}/ (pushed)"
-            ko += f", /{p['repo_digest']}/에 맞는 레지스트리 다이제스트가 있음(푸시함)"
+            details.append(_("with a registry digest matching /{pattern}/ (pushed)", pattern=p["repo_digest"]))
         if p.get("not_base"):
-            en += ", built by you (not a finished reference image)"
-            ko += ", 직접 빌드함(완성 이미지가 아님)"
-        return Text(en, ko)
+            details.append(_("built by you (not a finished reference image)"))
+        if details:
+            return _("image {ref} is present, {details}", ref=self._what(), details=join(details, ", "))
+        return _("image {ref} is present", ref=self._what())
 
     def _candidates(self, engine: EngineProtocol) -> list[tuple[str, dict]]:
         p = self.params
@@ -86,8 +85,7 @@ class Image(Check):
             return [(p["image"], require_image(engine, p["image"]))]
         tags = [t for t in engine.all_tags() if match.search(p["tag_matches"], t)]
         if not tags:
-            raise Fail(failed(f"no tag on the engine matches /{p['tag_matches']}/",
-                              f"엔진에 /{p['tag_matches']}/에 맞는 태그가 없습니다"))
+            raise Fail(failed(_("no tag on the engine matches /{pattern}/", pattern=p["tag_matches"])))
         return [(t, a) for t in tags if (a := engine.image(t)) is not None]
 
     def run(self, engine: EngineProtocol) -> Outcome:
@@ -98,42 +96,35 @@ class Image(Check):
         if len(outcomes) == 1:
             return outcomes[0]
         first = outcomes[0]
-        return failed(f"none of {len(outcomes)} matching tags is as expected; e.g. {first.message.en}",
-                      f"맞는 태그 {len(outcomes)}개 중 기대와 같은 것이 없습니다. 예: {first.message.ko}",
-                      *first.evidence)
+        return failed(_("none of {count} matching tags is as expected; e.g. {reason}", count=len(outcomes),
+                        reason=first.message), *first.evidence)
 
     def _one(self, engine: EngineProtocol, ref: str, attrs: dict) -> Outcome:
         p = self.params
-        evidence = [f"{ref}: id {short_id(attrs['Id'])}", f"tags: {listed(attrs.get('RepoTags') or [])}",
-                    f"digests: {', '.join(attrs.get('RepoDigests') or []) or '(none)'}"]
+        evidence = [_("{ref}: id {id}", ref=ref, id=short_id(attrs["Id"])),
+                    _("tags: {tags}", tags=listed(attrs.get("RepoTags") or [])), digests_line(attrs)]
         if p.get("pulled") and not digests_for(attrs, ref):
-            repo = refs.repository(ref)
-            return failed(
-                f"image {ref} is present but was not pulled from a registry: it has no digest of "
-                f"{repo}, so it was built, tagged or loaded (`docker load`) here",
-                f"이미지 {ref}이(가) 있지만 레지스트리에서 내려받은 것이 아닙니다. {repo}의 다이제스트가 "
-                "없으니 이 컴퓨터에서 빌드했거나 태그를 붙였거나 `docker load`로 불러온 이미지입니다",
-                *evidence)
+            return failed(_("image {ref} is present but was not pulled from a registry: it has no digest of "
+                            "{repository}, so it was built, tagged or loaded (`docker load`) here",
+                            ref=ref, repository=refs.repository(ref)), *evidence)
         if "same_as" in p:
             other = p["same_as"]
             theirs = engine.image(other)
             if theirs is None:
-                return failed(f"image {other} not found on the engine, so {ref} cannot be compared with it",
-                              f"엔진에 이미지 {other}이(가) 없어서 {ref}와(과) 비교할 수 없습니다", *evidence)
-            evidence.append(f"{other}: id {short_id(theirs['Id'])}")
+                return failed(_("image {other} not found on the engine, so {ref} cannot be compared with it",
+                                other=other, ref=ref), *evidence)
+            evidence.append(_("{ref}: id {id}", ref=other, id=short_id(theirs["Id"])))
             if theirs["Id"] != attrs["Id"]:
-                return failed(f"{ref} is not the same image as {other} (their ids differ)",
-                              f"{ref}은(는) {other}와(과) 같은 이미지가 아닙니다(id가 다름)", *evidence)
+                return failed(_("{ref} is not the same image as {other} (their ids differ)", ref=ref, other=other),
+                              *evidence)
         if "repo_digest" in p:
             digests = attrs.get("RepoDigests") or []
             if not any(match.search(p["repo_digest"], d) for d in digests):
-                return failed(f"{ref} has no registry digest matching /{p['repo_digest']}/: it was not "
-                              "pushed to that registry (Docker records the digest on a push)",
-                              f"{ref}에 /{p['repo_digest']}/에 맞는 레지스트리 다이제스트가 없습니다. 그 "
-                              "레지스트리에 푸시하지 않았습니다(푸시하면 도커가 다이제스트를 기록합니다)",
+                return failed(_("{ref} has no registry digest matching /{pattern}/: it was not pushed to that "
+                                "registry (Docker records the digest on a push)", ref=ref, pattern=p["repo_digest"]),
                               *evidence)
         try:
             require_own(engine, ref, attrs, p)
         except Fail as f:
             return f.outcome
-        return passed(f"image {ref} is present", f"이미지 {ref}이(가) 있습니다", *evidence)
+        return passed(_("image {ref} is present", ref=ref), *evidence)

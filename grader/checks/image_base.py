@@ -5,8 +5,8 @@ from __future__ import annotations
 from .. import history
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
-from .base import IMAGE_REF, Check, failed, passed, register, require_image
+from ..text import Text, _, ngettext
+from .base import IMAGE_REF, Check, either, failed, passed, register, require_image
 from .own_work import NOT_BASE, require_own
 
 
@@ -48,37 +48,34 @@ class ImageBase(Check):
 
     def expectation(self) -> Text:
         p = self.params
-        text = Text(f"image {p['image']} is built on {p['base']} and adds at least one step",
-                    f"이미지 {p['image']}이(가) {p['base']} 위에 만들어졌고 단계를 하나 이상 더함")
         if self._not_on():
-            others = " or ".join(self._not_on())
-            text = text + Text(f", not on {others}", f", {others} 기반이 아님")
-        return text
+            return _("image {image} is built on {base} and adds at least one step, not on {others}",
+                     image=p["image"], base=p["base"], others=either(self._not_on()))
+        return _("image {image} is built on {base} and adds at least one step", image=p["image"], base=p["base"])
 
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         image = require_image(engine, p["image"])
         base = require_image(engine, p["base"])
-        evidence = (f"{p['image']}: {len(layers(image))} layers",
-                    f"{p['base']}: {len(layers(base))} layers")
+        evidence = (layer_count(p["image"], image), layer_count(p["base"], base))
         if not built_on(image, base):
-            return failed(f"{p['image']} is not built on {p['base']}: its layers do not start with "
-                          f"{p['base']}'s", f"{p['image']}은(는) {p['base']} 기반이 아닙니다. 레이어가 "
-                          f"{p['base']}의 레이어로 시작하지 않습니다", *evidence)
+            return failed(_("{image} is not built on {base}: its layers do not start with {base}'s",
+                            image=p["image"], base=p["base"]), *evidence)
         count = added(engine, image, base)
+        above = _("entries above {base}: {count}", base=p["base"], count=count)
         if count < 1:
-            return failed(f"{p['image']} is {p['base']} itself under another name: it adds nothing "
-                          "above it", f"{p['image']}은(는) 이름만 바꾼 {p['base']}입니다. 그 위에 더한 "
-                          "것이 없습니다", *evidence, f"entries above {p['base']}: 0")
+            return failed(_("{image} is {base} itself under another name: it adds nothing above it",
+                            image=p["image"], base=p["base"]), *evidence, above)
         for other in self._not_on():
             theirs = engine.image(other)
             if theirs is not None and built_on(image, theirs):
-                return failed(f"{p['image']} is built on {other}: it still holds everything {other} has "
-                              f"(its layers start with {other}'s); its last stage must start FROM {p['base']}",
-                              f"{p['image']}은(는) {other} 위에 만들어져서 {other}의 내용을 모두 담고 "
-                              f"있습니다(레이어가 {other}의 레이어로 시작함). 마지막 단계는 FROM {p['base']}"
-                              "로 시작해야 합니다", *evidence, f"{other}: {len(layers(theirs))} layers")
+                return failed(_("{image} is built on {other}: it still holds everything {other} has (its layers "
+                                "start with {other}'s); its last stage must start FROM {base}",
+                                image=p["image"], other=other, base=p["base"]),
+                              *evidence, layer_count(other, theirs))
         require_own(engine, p["image"], image, p)
-        return passed(f"{p['image']} is built on {p['base']}",
-                      f"{p['image']}은(는) {p['base']} 위에 만들어졌습니다", *evidence,
-                      f"entries above {p['base']}: {count}")
+        return passed(_("{image} is built on {base}", image=p["image"], base=p["base"]), *evidence, above)
+
+
+def layer_count(ref: str, attrs: dict) -> Text:
+    return ngettext("{ref}: {n} layer", "{ref}: {n} layers", len(layers(attrs)), ref=ref)

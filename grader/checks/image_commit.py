@@ -20,7 +20,7 @@ import json
 from .. import history
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, verbatim
 from .base import IMAGE_REF, Check, failed, passed, register, require_image
 
 
@@ -32,10 +32,8 @@ class ImageCommit(Check):
 
     def expectation(self) -> Text:
         p = self.params
-        return Text(f"image {p['image']} was made by `docker container commit` from a container "
-                    f"of {p['base']}, not by a Dockerfile build",
-                    f"이미지 {p['image']}은(는) Dockerfile 빌드가 아니라 {p['base']} 컨테이너를 "
-                    "`docker container commit`해서 만들어짐")
+        return _("image {image} was made by `docker container commit` from a container of {base}, not by a "
+                 "Dockerfile build", image=p["image"], base=p["base"])
 
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
@@ -44,20 +42,18 @@ class ImageCommit(Check):
         base = require_image(engine, base_ref)
         own = history.own_entries(engine.history(image["Id"]), engine.history(base["Id"]))
         if own is None:
-            return failed(f"{ref} is not built on {base_ref}, so it was not committed from a "
-                          f"container of {base_ref}",
-                          f"{ref}은(는) {base_ref} 기반이 아니므로 {base_ref} 컨테이너를 커밋한 "
-                          "이미지가 아닙니다")
+            return failed(_("{ref} is not built on {base}, so it was not committed from a container of {base}",
+                            ref=ref, base=base_ref))
         steps = [history.parse(e) for e in own]
-        evidence = [f"entry: {s.created_by!r} comment={s.comment!r}" for s in steps]
+        evidence: list[Text] = [_("entry: {created_by} comment={comment}", created_by=repr(s.created_by),
+                                  comment=repr(s.comment)) for s in steps]
         if not steps:
-            return failed(f"{ref} is {base_ref} itself: nothing was committed on top of it",
-                          f"{ref}은(는) {base_ref} 그대로입니다. 그 위에 커밋한 것이 없습니다", *evidence)
+            return failed(_("{ref} is {base} itself: nothing was committed on top of it", ref=ref, base=base_ref),
+                          *evidence)
         built = next((s for s in steps if s.nop or s.buildkit), None)
         if built is not None:
-            return failed(f"{ref} was built from a Dockerfile (`{built.describe()}`), not committed",
-                          f"{ref}은(는) 커밋이 아니라 Dockerfile로 빌드되었습니다 (`{built.describe()}`)",
-                          *evidence)
+            return failed(_("{ref} was built from a Dockerfile (`{step}`), not committed", ref=ref,
+                            step=built.describe()), *evidence)
         commands = {" ".join((image.get("Config") or {}).get("Cmd") or []),
                     " ".join((base.get("Config") or {}).get("Cmd") or [])}
         if any(s.created_by not in commands for s in steps):
@@ -67,15 +63,12 @@ class ImageCommit(Check):
                                       if (e.get("Id") or "").startswith("sha256:")]
             commands |= {" ".join((c.get("Config") or {}).get("Cmd") or [])
                          for c in engine.containers_from(*sources)}
-        evidence.append(f"CMD {json.dumps((image.get('Config') or {}).get('Cmd'))}")
+        evidence.append(verbatim(f"CMD {json.dumps((image.get('Config') or {}).get('Cmd'))}"))
         odd = [s for s in steps if s.created_by not in commands
                and not (s.created_by == "/bin/sh" and s.comment.startswith("FROM "))]  # Podman's
         step = odd[0] if odd else steps[0]
         if not odd:
-            return passed(f"{ref} was committed from a container (its command: {step.created_by!r})",
-                          f"{ref}은(는) 컨테이너를 커밋해 만들었습니다 (컨테이너 명령: {step.created_by!r})",
-                          *evidence)
-        return failed(f"{ref} has a layer made by `{step.created_by}`, which is a build step "
-                      "rather than a committed container's command",
-                      f"{ref}의 레이어 하나는 `{step.created_by}`로 만들어졌습니다. 커밋한 컨테이너의 "
-                      "명령이 아니라 빌드 단계로 보입니다", *evidence)
+            return passed(_("{ref} was committed from a container (its command: {command})", ref=ref,
+                            command=repr(step.created_by)), *evidence)
+        return failed(_("{ref} has a layer made by `{command}`, which is a build step rather than a committed "
+                        "container's command", ref=ref, command=step.created_by), *evidence)

@@ -6,7 +6,7 @@ import json
 from .. import match
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join, verbatim
 from .base import IMAGE_REF, Check, failed, passed, regex_problems, register, require_image
 from .own_work import NOT_BASE, require_own
 
@@ -36,30 +36,26 @@ class ImageConfig(Check):
             for key, spec in (params.get(group) or {}).items():
                 out += regex_problems(spec, "matches", at=(group, key))
         if not any(k in params for k in cls.schema if k not in ("image", "not_base")):
-            out.append(((), Text("say what to check: env, cmd, entrypoint, workdir, user, "
-                                 "exposed_ports or labels",
-                                 "무엇을 검사할지 적으세요: env, cmd, entrypoint, workdir, user, "
-                                 "exposed_ports, labels 중 하나 이상")))
+            out.append(((), _("say what to check: env, cmd, entrypoint, workdir, user, exposed_ports or labels")))
         return out
 
-    def _wanted(self) -> list[str]:
+    def _wanted(self) -> list[Text]:
         p = self.params
-        out = [f"{k} {match.describe(v)}" for k, v in (p.get("env") or {}).items()]
+        out = [_setting(k, v) for k, v in (p.get("env") or {}).items()]
         for key in ("cmd", "entrypoint"):
             if key in p:
-                out.append(f"{key.upper()} {json.dumps(p[key])}")
+                out.append(verbatim(f"{key.upper()} {json.dumps(p[key])}"))
         if "workdir" in p:
-            out.append(f"WORKDIR {p['workdir']}")
+            out.append(verbatim(f"WORKDIR {p['workdir']}"))
         if "user" in p:
-            out.append(f"USER {p['user']!r}")
+            out.append(verbatim(f"USER {p['user']!r}"))
         if "exposed_ports" in p:
-            out.append(f"EXPOSE {' '.join(p['exposed_ports'])}")
-        out += [f"LABEL {k} {match.describe(v)}" for k, v in (p.get("labels") or {}).items()]
+            out.append(verbatim(f"EXPOSE {' '.join(p['exposed_ports'])}"))
+        out += [_setting(f"LABEL {k}", v) for k, v in (p.get("labels") or {}).items()]
         return out
 
     def expectation(self) -> Text:
-        ref, wanted = self.params["image"], "; ".join(self._wanted())
-        return Text(f"image {ref} has {wanted}", f"이미지 {ref} 설정: {wanted}")
+        return _("image {image} has {settings}", image=self.params["image"], settings=join(self._wanted(), "; "))
 
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
@@ -67,38 +63,43 @@ class ImageConfig(Check):
         image = require_image(engine, ref)
         require_own(engine, ref, image, p)
         config = image.get("Config") or {}
-        wrong: list[str] = []
-        evidence: list[str] = []
+        wrong: list[Text] = []
+        evidence: list[Text] = []
         env = match.env_dict(config.get("Env"))
         for key, spec in (p.get("env") or {}).items():
             value = env.get(key)
-            evidence.append(f"{key}={value}" if value is not None else f"{key} is not set")
+            evidence.append(verbatim(f"{key}={value}") if value is not None else _("{key} is not set", key=key))
             if not match.matches(spec, value):
-                wrong.append(f"{key} {match.describe(spec)}")
+                wrong.append(_setting(key, spec))
         for key, field in (("cmd", "Cmd"), ("entrypoint", "Entrypoint")):
             if key in p:
                 actual = config.get(field) or []
-                evidence.append(f"{key.upper()} {json.dumps(actual)}")
+                evidence.append(verbatim(f"{key.upper()} {json.dumps(actual)}"))
                 if actual != p[key]:
-                    wrong.append(f"{key.upper()} {json.dumps(p[key])}")
+                    wrong.append(verbatim(f"{key.upper()} {json.dumps(p[key])}"))
         for key, field in (("workdir", "WorkingDir"), ("user", "User")):
             if key in p:
                 actual = config.get(field) or ""
-                evidence.append(f"{key.upper()} {actual or '(not set)'}")
+                evidence.append(verbatim(f"{key.upper()} {actual}") if actual else
+                                _("{instruction} (not set)", instruction=key.upper()))
                 if actual.rstrip("/") != p[key].rstrip("/") and actual != p[key]:
-                    wrong.append(f"{key.upper()} {p[key]}")
+                    wrong.append(verbatim(f"{key.upper()} {p[key]}"))
         if "exposed_ports" in p:
             actual = sorted(config.get("ExposedPorts") or {})
-            evidence.append(f"EXPOSE {' '.join(actual) or '(none)'}")
+            evidence.append(verbatim(f"EXPOSE {' '.join(actual)}") if actual else _("EXPOSE (none)"))
             want = sorted(x if "/" in x else x + "/tcp" for x in p["exposed_ports"])
             if not set(want) <= set(actual):
-                wrong.append(f"EXPOSE {' '.join(want)}")
+                wrong.append(verbatim(f"EXPOSE {' '.join(want)}"))
         labels = config.get("Labels") or {}
         for key, spec in (p.get("labels") or {}).items():
-            evidence.append(f"LABEL {key}={labels.get(key)}")
+            evidence.append(verbatim(f"LABEL {key}={labels.get(key)}"))
             if not match.matches(spec, labels.get(key)):
-                wrong.append(f"LABEL {key} {match.describe(spec)}")
+                wrong.append(_setting(f"LABEL {key}", spec))
         if wrong:
-            return failed(f"{ref} does not have: {'; '.join(wrong)}",
-                          f"{ref}의 설정이 다릅니다. 기대한 것: {'; '.join(wrong)}", *evidence)
-        return passed(f"{ref} is configured as expected", f"{ref}의 설정이 기대와 같습니다", *evidence)
+            return failed(_("{ref} does not have: {settings}", ref=ref, settings=join(wrong, "; ")), *evidence)
+        return passed(_("{ref} is configured as expected", ref=ref), *evidence)
+
+
+def _setting(name: str, spec) -> Text:
+    """A variable or label and what its value must be: `TARGET = 'x'`, `LABEL version set`."""
+    return join([verbatim(name), match.describe(spec)], " ")

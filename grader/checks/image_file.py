@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..engine import EngineProtocol, ObjectError
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, ngettext, verbatim
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register, require_image
 from .files import DEFAULT_CAP, judge, max_bytes, shown  # noqa: F401 (shown: kept importable here)
 from .own_work import NOT_BASE, require_own
@@ -33,22 +33,20 @@ class ImageFile(Check):
     def problems(cls, params):
         out = regex_problems(params, "matches")
         if params.get("absent") and ("content" in params or "matches" in params):
-            out.append((("absent",), Text("`absent: true` cannot go with `content` or `matches`",
-                                          "`absent: true`는 `content`나 `matches`와 함께 쓸 수 없습니다")))
+            out.append((("absent",), _("`absent: true` cannot go with `content` or `matches`")))
         return out
 
     def expectation(self) -> Text:
         p = self.params
         if p.get("absent"):
-            return Text(f"{p['path']} does not exist in image {p['image']}",
-                        f"이미지 {p['image']}에 {p['path']}이(가) 없음")
-        what = ""
+            return _("{path} does not exist in image {image}", path=p["path"], image=p["image"])
         if "content" in p:
-            what = f" with content {p['content']!r}"
-        elif "matches" in p:
-            what = f" matching /{p['matches']}/"
-        return Text(f"{p['path']} exists in image {p['image']}{what}",
-                    f"이미지 {p['image']}에 {p['path']} 파일이 있음{what}")
+            return _("{path} exists in image {image} with content {content}", path=p["path"], image=p["image"],
+                     content=repr(p["content"]))
+        if "matches" in p:
+            return _("{path} exists in image {image} matching /{pattern}/", path=p["path"], image=p["image"],
+                     pattern=p["matches"])
+        return _("{path} exists in image {image}", path=p["path"], image=p["image"])
 
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
@@ -59,16 +57,15 @@ class ImageFile(Check):
         try:
             got = engine.read_file(image["Id"], path, cap)
         except ObjectError as e:
-            return failed(f"{path} in {ref}: {e.message.en}", f"{ref}의 {path}: {e.message.ko}")
+            return failed(_("{path} in {ref}: {error}", path=path, ref=ref, error=e.message))
         if p.get("absent"):
             if got is None:
-                return passed(f"{path} is not in {ref}", f"{ref}에 {path}이(가) 없습니다", f"no {path}")
-            kind = "folder" if got.is_dir else f"file, {got.size} bytes"
-            return failed(f"{path} is still in {ref}: the final image should not hold it",
-                          f"{ref}에 아직 {path}이(가) 있습니다. 최종 이미지에는 없어야 합니다",
-                          f"{path}: {kind}")
-        miss, evidence = judge(got, p, cap, Text(ref, ref))
+                return passed(_("{path} is not in {ref}", path=path, ref=ref), _("no {path}", path=path))
+            found = _("{path}: folder", path=path) if got.is_dir else \
+                ngettext("{path}: file, {n} byte", "{path}: file, {n} bytes", got.size, path=path)
+            return failed(_("{path} is still in {ref}: the final image should not hold it", path=path, ref=ref),
+                          found)
+        miss, evidence = judge(got, p, cap, verbatim(ref))
         if miss is not None:
             return miss
-        return passed(f"{path} in {ref} is as expected", f"{ref}의 {path} 파일이 기대와 같습니다",
-                      *evidence)
+        return passed(_("{path} in {ref} is as expected", path=path, ref=ref), *evidence)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import Text
+from ..text import Text, _, ngettext
 from .base import IMAGE_REF, Check, failed, passed, register, require_image
 
 UNITS = {"B": 1, "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3}
@@ -61,48 +61,42 @@ class ImageSize(Check):
     def problems(cls, params):
         out: list[tuple[tuple, Text]] = []
         if "max_size" not in params and "max_ratio" not in params:
-            out.append(((), Text("give `max_size`, `max_ratio` or both",
-                                 "`max_size`나 `max_ratio` 중 하나 이상을 적으세요")))
+            out.append(((), _("give `max_size`, `max_ratio` or both")))
         if ("max_ratio" in params) != ("of" in params):
-            out.append((("max_ratio",), Text("`max_ratio` and `of` go together",
-                                             "`max_ratio`와 `of`는 함께 적어야 합니다")))
+            out.append((("max_ratio",), _("`max_ratio` and `of` go together")))
         return out
 
     def expectation(self) -> Text:
         p = self.params
-        en, ko = [], []
-        if "max_size" in p:
-            limit = human(parse_size(p["max_size"]))
-            en.append(f"at most {limit}")
-            ko.append(f"{limit} 이하")
+        ratio = format(p.get("max_ratio", 0), "g")
+        if "max_size" in p and "max_ratio" in p:
+            return _("image {image} is at most {size} and at most {ratio} of the size of {other}", image=p["image"],
+                     size=human(parse_size(p["max_size"])), ratio=ratio, other=p["of"])
         if "max_ratio" in p:
-            en.append(f"at most {p['max_ratio']:g} of the size of {p['of']}")
-            ko.append(f"{p['of']} 크기의 {p['max_ratio']:g}배 이하")
-        return Text(f"image {p['image']} is " + " and ".join(en),
-                    f"이미지 {p['image']}의 크기가 " + ", ".join(ko))
+            return _("image {image} is at most {ratio} of the size of {other}", image=p["image"], ratio=ratio,
+                     other=p["of"])
+        return _("image {image} is at most {size}", image=p["image"], size=human(parse_size(p["max_size"])))
 
     def run(self, engine):
         p = self.params
         ref = p["image"]
         attrs = require_image(engine, ref)
         size = size_of(attrs)
-        evidence = [f"{ref}: {human(size)} ({size} bytes)"]
+        evidence = [ngettext("{ref}: {size} ({n} byte)", "{ref}: {size} ({n} bytes)", size, ref=ref, size=human(size))]
         if "max_size" in p:
             limit = parse_size(p["max_size"])
             if size > limit:
-                return failed(f"{ref} is {human(size)}, more than {human(limit)}: the final image "
-                              "still holds more than the app needs",
-                              f"{ref}의 크기가 {human(size)}로 {human(limit)}보다 큽니다. 최종 이미지에 "
-                              "앱에 필요한 것보다 많은 것이 들어 있습니다", *evidence)
+                return failed(_("{ref} is {size}, more than {limit}: the final image still holds more than the app "
+                                "needs", ref=ref, size=human(size), limit=human(limit)), *evidence)
         if "max_ratio" in p:
             other = require_image(engine, p["of"])
             theirs = size_of(other)
-            evidence.append(f"{p['of']}: {human(theirs)} ({theirs} bytes)")
+            evidence.append(ngettext("{ref}: {size} ({n} byte)", "{ref}: {size} ({n} bytes)", theirs, ref=p["of"],
+                                     size=human(theirs)))
             ratio = size / theirs if theirs else float("inf")
-            evidence.append(f"ratio: {ratio:.3f}")
+            evidence.append(_("ratio: {ratio}", ratio=format(ratio, ".3f")))
             if ratio > p["max_ratio"]:
-                return failed(f"{ref} is {human(size)}, {ratio:.2f} of {p['of']} ({human(theirs)}); "
-                              f"wanted at most {p['max_ratio']:g}",
-                              f"{ref}의 크기({human(size)})가 {p['of']}({human(theirs)})의 {ratio:.2f}배입니다. "
-                              f"기대: {p['max_ratio']:g}배 이하", *evidence)
-        return passed(f"{ref} is {human(size)}", f"{ref}의 크기는 {human(size)}입니다", *evidence)
+                return failed(_("{ref} is {size}, {ratio} of {other} ({other_size}); wanted at most {max_ratio}",
+                                ref=ref, size=human(size), ratio=format(ratio, ".2f"), other=p["of"],
+                                other_size=human(theirs), max_ratio=format(p["max_ratio"], "g")), *evidence)
+        return passed(_("{ref} is {size}", ref=ref, size=human(size)), *evidence)

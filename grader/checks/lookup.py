@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ..engine import EngineProtocol
 from ..model import Outcome
-from ..text import Text
-from .base import IMAGE_REF, capped, failed
+from ..text import Text, _, join
+from .base import IMAGE_REF, capped, either, failed, listed
 
 STATES = ["created", "running", "paused", "restarting", "removing", "exited", "dead"]
 LOOKUP = ("name", "image", "state")
@@ -43,15 +43,12 @@ class Lookup:
     def of(cls, params: dict) -> Lookup:
         return cls(params.get("name"), tuple(_listed(params.get("image"))), tuple(_listed(params.get("state"))))
 
-    def describe(self) -> tuple[list[str], list[str]]:
-        """The lookup's words (English, Korean), which a kind's expectation goes on from."""
-        who = f"container {self.name}" if self.name else "a container"
-        en, ko = [who], [who.replace("a container", "컨테이너")]
+    def describe(self) -> list[Text]:
+        """The lookup's words, which a kind's expectation goes on from."""
+        who = _("container {name}", name=self.name) if self.name else _("a container")
         if self.images:
-            imgs = " or ".join(self.images)
-            en.append(f"created from {imgs}")
-            ko.append(f"{imgs}에서 생성됨")
-        return en, ko
+            return [who, _("created from {images}", images=either(self.images))]
+        return [who]
 
     def image_ids(self, engine: EngineProtocol) -> set[str]:
         return {attrs["Id"] for attrs in map(engine.image, self.images) if attrs is not None}
@@ -65,54 +62,51 @@ class Lookup:
 
     def missing(self) -> Outcome:
         if self.name:
-            return failed(f"no container named {self.name}", f"이름이 {self.name}인 컨테이너가 없습니다")
-        imgs = ", ".join(self.images)
-        return failed(f"no container was created from {imgs}", f"{imgs}에서 만든 컨테이너가 없습니다")
+            return failed(_("no container named {name}", name=self.name))
+        return failed(_("no container was created from {images}", images=listed(self.images)))
 
-    def seen(self, attrs: dict) -> str:
+    def seen(self, attrs: dict) -> Text:
         state = (attrs.get("State") or {}).get("Status", "")
-        return f"{name_of(attrs)}: image {(attrs.get('Config') or {}).get('Image', '')}, state {state}"
+        return _("{name}: image {image}, state {state}", name=name_of(attrs),
+                 image=(attrs.get("Config") or {}).get("Image", ""), state=state)
 
     def wrong_image(self, attrs: dict, image_ids: set[str]) -> Text | None:
         if not self.images or attrs.get("Image") in image_ids:
             return None
-        name, typed = name_of(attrs), (attrs.get("Config") or {}).get("Image")
-        return Text(f"{name} was created from {typed}, not from {' or '.join(self.images)}",
-                    f"{name}은(는) {' 또는 '.join(self.images)}이(가) 아니라 {typed}에서 만들어졌습니다")
+        name, typed = name_of(attrs), (attrs.get("Config") or {}).get("Image") or ""
+        return _("{name} was created from {typed}, not from {wanted}", name=name, typed=typed,
+                 wanted=either(self.images))
 
     def wrong_state(self, attrs: dict) -> Text | None:
         state = (attrs.get("State") or {}).get("Status", "")
         if not self.states or state in self.states:
             return None
-        name = name_of(attrs)
-        return Text(f"{name} is {state}; wanted {'/'.join(self.states)}",
-                    f"{name}의 상태는 {state}입니다. 기대: {'/'.join(self.states)}")
+        return _("{name} is {state}; wanted {states}", name=name_of(attrs), state=state,
+                 states="/".join(self.states))
 
 
-def none_as_expected(reasons: list[Text], evidence: list[str]) -> Outcome:
+def none_as_expected(reasons: list[Text], evidence: list[Text]) -> Outcome:
     """The failure for candidates of which none is as expected: the one reason, or the first of many."""
     first = reasons[0]
     if len(reasons) == 1:
-        return failed(first.en, first.ko, *evidence)
-    return failed(f"none of {len(reasons)} containers is as expected; e.g. {first.en}",
-                  f"컨테이너 {len(reasons)}개 중 기대와 같은 것이 없습니다. 예: {first.ko}",
-                  *capped(evidence, 10))
+        return failed(first, *evidence)
+    return failed(_("none of {count} containers is as expected; e.g. {reason}", count=len(reasons),
+                    reason=first), *capped(evidence, 10))
 
 
 def lookup_problems(params: dict) -> list[tuple[tuple, Text]]:
     if "name" not in params and "image" not in params:
-        return [((), Text("give `name`, `image` or both", "`name`이나 `image` 중 하나 이상을 적으세요"))]
+        return [((), _("give `name`, `image` or both"))]
     return []
 
 
 def lookup_text(params: dict) -> Text:
     """How the container is found, as the container kind says it: `container web, state running`."""
     lookup = Lookup.of(params)
-    en, ko = lookup.describe()
+    words = lookup.describe()
     if lookup.states:
-        en.append("state " + "/".join(lookup.states))
-        ko.append("상태 " + "/".join(lookup.states))
-    return Text(", ".join(en), ", ".join(ko))
+        words.append(_("state {states}", states="/".join(lookup.states)))
+    return join(words, ", ")
 
 
 def select(engine: EngineProtocol, params: dict) -> tuple[list[dict], Outcome | None]:
@@ -123,7 +117,7 @@ def select(engine: EngineProtocol, params: dict) -> tuple[list[dict], Outcome | 
     ids = lookup.image_ids(engine)
     found: list[dict] = []
     reasons: list[Text] = []
-    evidence: list[str] = []
+    evidence: list[Text] = []
     for attrs in lookup.candidates(engine, ids):
         why = lookup.wrong_image(attrs, ids) or lookup.wrong_state(attrs)
         if why is None:

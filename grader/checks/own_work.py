@@ -12,6 +12,7 @@ every layer with the reference, yet its history entries are its own.
 from __future__ import annotations
 
 from .. import history
+from ..text import _
 from .base import IMAGE_REF, Fail, failed
 
 NOT_BASE = {
@@ -33,24 +34,20 @@ def require_own(engine, ref: str, image: dict, params: dict) -> None:
         if theirs is None:
             # Without it, `docker tag diamol/ch03-web-ping web-ping` followed by removing the
             # original name could not be told from a build: refuse rather than guess.
-            raise Fail(failed(
-                f"{other} is not on the engine, so {ref} cannot be told apart from it; pull it "
-                f"(`docker image pull {other}`) and grade again",
-                f"엔진에 {other}이(가) 없어서 {ref}이(가) 그 이미지와 다른지 확인할 수 없습니다. "
-                f"`docker image pull {other}`로 내려받은 뒤 다시 채점하세요"))
+            raise Fail(failed(_(
+                "{other} is not on the engine, so {ref} cannot be told apart from it; pull it "
+                "(`docker image pull {other}`) and grade again", other=other, ref=ref)))
         if theirs["Id"] == image["Id"]:
             raise Fail(failed(
-                f"{ref} is {other} under another name (the same image), not an image you built: "
-                "nothing in it is your own work",
-                f"{ref}은(는) 직접 빌드한 이미지가 아니라 이름만 바꾼 {other}입니다(같은 이미지). "
-                "직접 한 작업이 들어 있지 않습니다",
-                f"{ref}: id {image['Id'][7:19]}", f"{other}: id {theirs['Id'][7:19]}"))
+                _("{ref} is {other} under another name (the same image), not an image you built: "
+                  "nothing in it is your own work", ref=ref, other=other),
+                _("{ref}: id {id}", ref=ref, id=image["Id"][7:19]),
+                _("{ref}: id {id}", ref=other, id=theirs["Id"][7:19])))
         own = history.own_entries(engine.history(image["Id"]), engine.history(theirs["Id"]))
         if own is not None:
             added = [history.parse(e).describe() for e in own]
             raise Fail(failed(
-                f"{ref} is built on {other}, the lab's finished image, so its steps are not your "
-                "own work; build it from the base the lab names instead",
-                f"{ref}은(는) 실습의 완성 이미지인 {other} 위에 만들어져서 그 단계들은 직접 한 작업이 "
-                "아닙니다. 실습이 정한 기반 이미지에서 직접 빌드하세요",
-                f"{ref}: built on {other}", *(f"added above it: {a}" for a in added[:6])))
+                _("{ref} is built on {other}, the lab's finished image, so its steps are not your "
+                  "own work; build it from the base the lab names instead", ref=ref, other=other),
+                _("{ref}: built on {other}", ref=ref, other=other),
+                *(_("added above it: {step}", step=a) for a in added[:6])))

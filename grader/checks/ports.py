@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..engine import ANY_IP
+from ..text import Text, _, join, verbatim
 from .lookup import name_of
 
 __all__ = ["ANY_IP", "bindings", "describe_bindings", "ip_matches", "port_key"]
@@ -24,12 +25,19 @@ def bindings(attrs: dict) -> tuple[dict[str, list[tuple[str, str]]], bool]:
     return out, running
 
 
-def describe_bindings(attrs: dict) -> str:
+def describe_bindings(attrs: dict) -> Text:
     found, running = bindings(attrs)
-    pairs = [f"{port} -> {ip or '0.0.0.0'}:{hp or '(random)'}" for port, binds in sorted(found.items())
-             for ip, hp in binds]
-    how = "" if running else " (configured; not running)"
-    return f"{name_of(attrs)}: " + (", ".join(pairs) if pairs else "publishes no port") + how
+    pairs: list[Text] = [verbatim(f"{port} -> {ip or '0.0.0.0'}:{hp}") if hp else
+                         # NOTE: a binding to a host port the engine picks: "80/tcp -> 0.0.0.0:(random)".
+                         _("{port} -> {ip}:(random)", port=port, ip=ip or "0.0.0.0")
+                         for port, binds in sorted(found.items()) for ip, hp in binds]
+    name = name_of(attrs)
+    if not pairs:
+        return _("{name}: publishes no port", name=name) if running else \
+            _("{name}: publishes no port (configured; not running)", name=name)
+    listed = join(pairs, ", ")
+    return join([verbatim(name), listed], ": ") if running else \
+        _("{name}: {bindings} (configured; not running)", name=name, bindings=listed)
 
 
 def ip_matches(want: str | None, actual: str) -> bool:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 
 from .. import refs
-from ..text import Text
-from .base import IMAGE_REF, Check, failed, passed, register
+from ..text import Text, _, join, verbatim
+from .base import IMAGE_REF, Check, digests_line, failed, passed, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 from .container_port import bindings, port_key
 from .http import get
@@ -72,50 +72,41 @@ class Registry(Check):
         out = lookup_problems(params)
         asks = [k for k in ("catalog", "tags", "no_tags", "digest", "digest_of") if k in params]
         if asks and "repository" not in params:
-            out.append((("repository",), Text(f"`{asks[0]}` needs the `repository`",
-                                              f"`{asks[0]}`에는 `repository`가 필요합니다")))
+            out.append((("repository",), _("`{key}` needs the `repository`", key=asks[0])))
         if "digest" in params and "digest_of" in params:
-            out.append((("digest",), Text("give `digest` or `digest_of`, not both",
-                                          "`digest`와 `digest_of` 중 하나만 적으세요")))
+            out.append((("digest",), _("give `digest` or `digest_of`, not both")))
         if "present" in params and "digest" not in params and "digest_of" not in params:
-            out.append((("present",), Text("`present` needs `digest` or `digest_of`",
-                                           "`present`에는 `digest`나 `digest_of`가 필요합니다")))
+            out.append((("present",), _("`present` needs `digest` or `digest_of`")))
         if "repository" in params and not asks:
-            out.append((("repository",), Text("say what to check: `catalog`, `tags`, `no_tags`, `digest` "
-                                              "or `digest_of`",
-                                              "확인할 내용을 적으세요: `catalog`, `tags`, `no_tags`, `digest`, "
-                                              "`digest_of`")))
+            out.append((("repository",), _("say what to check: `catalog`, `tags`, `no_tags`, `digest` "
+                                           "or `digest_of`")))
         return out
 
     def _asked(self) -> Text:
         p = self.params
         repo = p.get("repository", "")
         if "repository" not in p:
-            return Text("answers on its API (GET /v2/)", "API에 응답함(GET /v2/)")
-        en, ko = [], []
+            return _("answers on its API (GET /v2/)")
+        asked = []
         if p.get("catalog"):
-            en.append(f"lists {repo} in its catalog")
-            ko.append(f"카탈로그에 {repo}이(가) 있음")
+            asked.append(_("lists {repository} in its catalog", repository=repo))
         if "tags" in p:
-            en.append(f"has tags {', '.join(p['tags'])} of {repo}")
-            ko.append(f"{repo}의 태그 {', '.join(p['tags'])}이(가) 있음")
+            asked.append(_("has tags {tags} of {repository}", tags=", ".join(p["tags"]), repository=repo))
         if p.get("no_tags"):
-            en.append(f"has {repo} with no tags left")
-            ko.append(f"{repo}에 남은 태그가 없음")
-        digest = p.get("digest") or (f"the digest of {p['digest_of']}" if "digest_of" in p else None)
-        digest_ko = p.get("digest") or (f"{p['digest_of']}의 다이제스트" if "digest_of" in p else None)
+            asked.append(_("has {repository} with no tags left", repository=repo))
+        digest = (verbatim(p["digest"]) if "digest" in p else
+                  _("the digest of {image}", image=p["digest_of"]) if "digest_of" in p else None)
         if digest:
             if p.get("present", True):
-                en.append(f"holds the manifest {digest} of {repo}")
-                ko.append(f"{repo}에 매니페스트 {digest_ko}이(가) 있음")
+                asked.append(_("holds the manifest {digest} of {repository}", digest=digest, repository=repo))
             else:
-                en.append(f"no longer holds the manifest {digest} of {repo} (deleted)")
-                ko.append(f"{repo}에 매니페스트 {digest_ko}이(가) 없음(삭제됨)")
-        return Text(" and ".join(en), ", ".join(ko))
+                asked.append(_("no longer holds the manifest {digest} of {repository} (deleted)", digest=digest,
+                               repository=repo))
+        # NOTE: between the things a registry must hold: "lists gallery/ui in its catalog and has tags v1".
+        return join(asked, _(" and "))
 
     def expectation(self) -> Text:
-        who, asked = lookup_text(self.params), self._asked()
-        return Text(f"the registry in {who.en} {asked.en}", f"{who.ko}의 레지스트리: {asked.ko}")
+        return _("the registry in {container} {asked}", container=lookup_text(self.params), asked=self._asked())
 
     def run(self, engine):
         p = self.params
@@ -131,24 +122,20 @@ class Registry(Check):
                 registries.append((attrs, ports[0]))
         if not registries:
             names = ", ".join(name_of(a) for a in found[:5])
-            return failed(f"no such container is running and publishing its port {key}, so the registry "
-                          f"cannot be reached ({names})",
-                          f"실행 중이면서 포트 {key}를 공개한 해당 컨테이너가 없어서 레지스트리에 연결할 수 "
-                          f"없습니다({names})")
+            return failed(_("no such container is running and publishing its port {port}, so the registry "
+                            "cannot be reached ({names})", port=key, names=names))
         digests = None
         if "digest_of" in p:
             image = engine.image(p["digest_of"])
             if image is None:
-                return failed(f"image {p['digest_of']} not found on the engine, so its digest is unknown",
-                              f"엔진에 이미지 {p['digest_of']}이(가) 없어서 다이제스트를 알 수 없습니다")
+                return failed(_("image {image} not found on the engine, so its digest is unknown",
+                                image=p["digest_of"]))
             digests = sorted({d.split("@", 1)[1] for d in image.get("RepoDigests") or ()
                               if "@" in d and repository_path(d) == p["repository"]})
             if not digests:
-                return failed(f"{p['digest_of']} was never pushed to {p['repository']}: it has no digest "
-                              "of that repository (Docker records one on a push)",
-                              f"{p['digest_of']}을(를) {p['repository']}에 푸시한 적이 없습니다. 그 저장소의 "
-                              "다이제스트가 없습니다(푸시하면 도커가 기록합니다)",
-                              f"digests: {', '.join(image.get('RepoDigests') or []) or '(none)'}")
+                return failed(_("{image} was never pushed to {repository}: it has no digest of that repository "
+                                "(Docker records one on a push)", image=p["digest_of"], repository=p["repository"]),
+                              digests_line(image))
         elif "digest" in p:
             digests = [p["digest"]]
         outcomes = [self._one(attrs, port, digests) for attrs, port in registries]
@@ -161,62 +148,60 @@ class Registry(Check):
         p = self.params
         name = name_of(attrs)
         base = f"http://127.0.0.1:{port}/v2/"
-        evidence = [f"registry: {name}, port {port}"]
+        evidence: list[Text] = [_("registry: {name}, port {port}", name=name, port=port)]
 
         def ask(path: str, method: str = "GET", headers=None):
             url = base + path
-            status, body, _, error = get(url, TIMEOUT, CAP, method=method, headers=headers)
-            evidence.append(f"{method} {url}: " + (f"{status} {shown(body)}" if status else f"no answer: {error}"))
+            request = f"{method} {url}"
+            status, body, _truncated, error = get(url, TIMEOUT, CAP, method=method, headers=headers)
+            evidence.append(verbatim(f"{request}: {status} {shown(body)}") if status else
+                            _("{request}: no answer: {error}", request=request, error=error or ""))
             return url, status, body, error
 
         url, status, body, error = ask("")
         if status is None:
-            return failed(f"the registry {name} does not answer at {url}: {error}",
-                          f"레지스트리 {name}이(가) {url}에서 응답하지 않습니다: {error}", *evidence)
+            return failed(_("the registry {name} does not answer at {url}: {error}", name=name, url=url,
+                            error=error or ""), *evidence)
         if status != 200:
-            return failed(f"{url} answered {status}, not 200: is {name} a registry?",
-                          f"{url}의 응답이 200이 아니라 {status}입니다. {name}이(가) 레지스트리인가요?", *evidence)
+            return failed(_("{url} answered {status}, not 200: is {name} a registry?", url=url, status=status,
+                            name=name), *evidence)
         if "repository" not in p:
-            return passed(f"the registry {name} answers at {url}", f"레지스트리 {name}이(가) {url}에서 응답합니다",
-                          *evidence)
+            return passed(_("the registry {name} answers at {url}", name=name, url=url), *evidence)
         repo = p["repository"]
         if p.get("catalog") or p.get("no_tags"):
             url, status, body, error = ask("_catalog?n=1000")
             listed = _json(body).get("repositories") or [] if status == 200 else []
             if repo not in listed:
-                return failed(f"the registry's catalog does not list {repo}: nothing was pushed to it",
-                              f"레지스트리 카탈로그에 {repo}이(가) 없습니다. 푸시한 적이 없습니다", *evidence)
+                return failed(_("the registry's catalog does not list {repository}: nothing was pushed to it",
+                                repository=repo), *evidence)
         if "tags" in p or p.get("no_tags"):
             url, status, body, error = ask(f"{repo}/tags/list")
             tags = (_json(body).get("tags") or []) if status == 200 else []
             if "tags" in p:
                 missing = [t for t in p["tags"] if t not in tags]
                 if missing:
-                    return failed(f"{repo} in the registry lacks the tags {', '.join(missing)}",
-                                  f"레지스트리의 {repo}에 태그 {', '.join(missing)}이(가) 없습니다", *evidence)
+                    return failed(_("{repository} in the registry lacks the tags {tags}", repository=repo,
+                                    tags=", ".join(missing)), *evidence)
             if p.get("no_tags") and tags:
-                return failed(f"{repo} still has tags in the registry: {', '.join(map(str, tags[:10]))}",
-                              f"레지스트리의 {repo}에 아직 태그가 있습니다: {', '.join(map(str, tags[:10]))}",
-                              *evidence)
+                return failed(_("{repository} still has tags in the registry: {tags}", repository=repo,
+                                tags=", ".join(map(str, tags[:10]))), *evidence)
         if digests is not None:
             want = p.get("present", True)
             there = []
             for digest in digests:
                 url, status, body, error = ask(f"{repo}/manifests/{digest}", "HEAD", {"Accept": MANIFEST_TYPES})
                 if status not in (200, 404):
-                    return failed(f"{url} answered {status or error}, neither 200 nor 404",
-                                  f"{url}의 응답이 200도 404도 아닌 {status or error}입니다", *evidence)
+                    return failed(_("{url} answered {answer}, neither 200 nor 404", url=url,
+                                    answer=status or error or ""), *evidence)
                 there.append(status == 200)
             if want and not any(there):
-                return failed(f"the registry does not hold the manifest {digests[0]} of {repo}",
-                              f"레지스트리의 {repo}에 매니페스트 {digests[0]}이(가) 없습니다", *evidence)
+                return failed(_("the registry does not hold the manifest {digest} of {repository}",
+                                digest=digests[0], repository=repo), *evidence)
             if not want and any(there):
                 digest = digests[there.index(True)]
-                return failed(f"the manifest {digest} of {repo} is still in the registry: it was not deleted",
-                              f"레지스트리의 {repo}에 매니페스트 {digest}이(가) 아직 있습니다. 삭제되지 "
-                              "않았습니다", *evidence)
-        return passed(f"the registry {name} {self._asked().en}", f"레지스트리 {name}: {self._asked().ko}",
-                      *evidence)
+                return failed(_("the manifest {digest} of {repository} is still in the registry: it was not deleted",
+                                digest=digest, repository=repo), *evidence)
+        return passed(_("the registry {name} {asked}", name=name, asked=self._asked()), *evidence)
 
 
 def _json(body: bytes) -> dict:

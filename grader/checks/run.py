@@ -10,7 +10,7 @@ import re
 from .. import match
 from ..engine import PROBE_OUTPUT, EngineProtocol, ObjectError
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, join, verbatim
 from .base import IMAGE_REF, REGEX, Check, capped, failed, passed, regex_problems, register, require_image
 from .own_work import NOT_BASE, require_own
 
@@ -38,8 +38,7 @@ class Run(Check):
     def problems(cls, params):
         out = regex_problems(params, "expect")
         if "expect" not in params and "exit_code" not in params:
-            out.append(((), Text("give `expect`, `exit_code` or both",
-                                 "`expect`나 `exit_code` 중 하나 이상을 적으세요")))
+            out.append(((), _("give `expect`, `exit_code` or both")))
         return out
 
     def _command(self):
@@ -57,16 +56,18 @@ class Run(Check):
 
     def expectation(self) -> Text:
         p = self.params
-        wants = []
+        wants: list[Text] = []
         if "expect" in p:
-            wants.append(f"/{p['expect']}/")
+            wants.append(verbatim(f"/{p['expect']}/"))
         if "exit_code" in p:
-            wants.append(f"exit {p['exit_code']}")
-        return Text(f"`{self._how()}` prints {' and '.join(wants)}",
-                    f"`{self._how()}` 실행 결과: {' 그리고 '.join(wants)}")
+            wants.append(_("exit {code}", code=p["exit_code"]))
+        # NOTE: between the things a probe must do: "prints /pinging/ and exit 0".
+        wanted = join(wants, _(" and "))
+        return _("`{command}` prints {wanted}", command=self._how(), wanted=wanted)
 
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
+        how = self._how()
         image = require_image(engine, p["image"])
         require_own(engine, p["image"], image, p)
         # With an exit code to check, the probe must run to its end, not stop at the first match.
@@ -77,55 +78,47 @@ class Run(Check):
         except ObjectError as e:
             # The student's image cannot run (a typo in CMD, a USER that does not exist): the
             # runtime's own words are the evidence, and the rubric's hint says what to fix.
-            return failed(f"`{self._how()}` did not run: {e.message.en}",
-                          f"`{self._how()}` 명령이 실행되지 않았습니다: {e.message.ko}",
-                          f"ran: {self._how()}")
+            return failed(_("`{command}` did not run: {error}", command=how, error=e.message),
+                          _("ran: {command}", command=how))
         matched = result.matched or ("expect" in p and stop_at is None
                                      and match.search(p["expect"], result.output, multiline=True))
         lines = [line[:200] for line in result.output.strip().splitlines()]
         # What a student needs first: how the probe ended, then the output's error lines (node's
         # `Error: Cannot find module`), then the command and the rest of the output; capped with
         # "... N more", so nothing is cut silently.
-        ending = []
+        ending: list[Text] = []
+        kb = PROBE_OUTPUT // 1000
         if result.overflowed:
-            ending.append(f"printed more than {PROBE_OUTPUT // 1000} KB; stopped")
+            ending.append(_("printed more than {kb} KB; stopped", kb=kb))
         elif result.timed_out:
-            ending.append(f"still running after {p.get('timeout', 10)} s; stopped")
+            ending.append(_("still running after {seconds} s; stopped", seconds=p.get("timeout", 10)))
         elif result.exit_code is not None:
-            ending.append(f"exit code: {result.exit_code}")
-        errors = [line for line in lines if _ERROR_LINE.search(line)]
-        rest = [line for line in lines if not _ERROR_LINE.search(line)]
-        evidence = capped(ending + [f"output: {line}" for line in errors] + [f"ran: {self._how()}"]
-                          + ([f"output: {line}" for line in rest] if lines else ["output: (nothing)"]))
+            ending.append(_("exit code: {code}", code=result.exit_code))
+        errors: list[Text] = [_("output: {line}", line=line) for line in lines if _ERROR_LINE.search(line)]
+        rest: list[Text] = [_("output: {line}", line=line) for line in lines if not _ERROR_LINE.search(line)]
+        evidence = capped(ending + errors + [_("ran: {command}", command=how)]
+                          + (rest if lines else [_("output: (nothing)")]))
         missing = _MISSING_MODULE.search(result.output)
         if missing and not matched:
             # The command starts a file the image does not hold: say so, not "fix CMD".
             path = missing.group(1)
-            return Outcome(False, Text(
-                f"`{self._how()}` failed: the image has no {path}, which its command starts",
-                f"`{self._how()}` 실행이 실패했습니다. 시작 명령이 실행하는 {path} 파일이 이미지에 없습니다"),
-                evidence, hint=Text(
-                    f"Copy {path.rsplit('/', 1)[-1]} into the image (the file next to your Dockerfile, "
-                    f"then `COPY {path.rsplit('/', 1)[-1]} .` after WORKDIR), rebuild, and check with "
-                    f"`docker container run {p['image']}`.",
-                    f"{path.rsplit('/', 1)[-1]} 파일을 이미지에 복사하세요(Dockerfile 옆에 파일을 두고 "
-                    f"WORKDIR 다음에 `COPY {path.rsplit('/', 1)[-1]} .` 추가). 다시 빌드한 뒤 "
-                    f"`docker container run {p['image']}` 명령으로 확인해 보세요."))
+            name = path.rsplit("/", 1)[-1]
+            return Outcome(False, _("`{command}` failed: the image has no {path}, which its command starts",
+                                    command=how, path=path), evidence,
+                           hint=_("Copy {file} into the image (the file next to your Dockerfile, then "
+                                  "`COPY {file} .` after WORKDIR), rebuild, and check with "
+                                  "`docker container run {image}`.", file=name, image=p["image"]))
         if "expect" in p and not matched and result.overflowed:
-            return failed(f"`{self._how()}` printed more than {PROBE_OUTPUT // 1000} KB without "
-                          f"/{p['expect']}/", f"`{self._how()}` 명령이 /{p['expect']}/ 없이 "
-                          f"{PROBE_OUTPUT // 1000} KB 넘게 출력했습니다", *evidence)
+            return failed(_("`{command}` printed more than {kb} KB without /{pattern}/", command=how, kb=kb,
+                            pattern=p["expect"]), *evidence)
         if "expect" in p and not matched:
-            return failed(f"`{self._how()}` did not print /{p['expect']}/",
-                          f"`{self._how()}`의 출력에 /{p['expect']}/ 패턴이 없습니다", *evidence)
+            return failed(_("`{command}` did not print /{pattern}/", command=how, pattern=p["expect"]), *evidence)
         if "exit_code" in p:
             code = result.exit_code
             if code != p["exit_code"]:
-                return failed(f"`{self._how()}` exited with {code}, not {p['exit_code']}",
-                              f"`{self._how()}`의 종료 코드가 기대한 {p['exit_code']} 대신 {code}입니다",
-                              *evidence)
-        return passed(f"`{self._how()}` behaved as expected", f"`{self._how()}` 명령이 기대대로 동작합니다",
-                      *evidence)
+                return failed(_("`{command}` exited with {code}, not {wanted}", command=how, code=str(code),
+                                wanted=p["exit_code"]), *evidence)
+        return passed(_("`{command}` behaved as expected", command=how), *evidence)
 
 
 # Output lines a student should see first: runtime errors, whatever the language.

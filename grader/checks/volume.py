@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..engine import ObjectError
 from ..model import Outcome
-from ..text import Text
+from ..text import Text, _, ngettext
 from .base import IMAGE_REF, REGEX, Check, failed, passed, regex_problems, register
 from .image_file import DEFAULT_CAP, judge
 
@@ -37,52 +37,48 @@ class Volume(Check):
     def problems(cls, params):
         out = regex_problems(params, "matches")
         if ("content" in params or "matches" in params) and "path" not in params:
-            out.append((("path",), Text("`content` and `matches` need the file's `path`",
-                                        "`content`와 `matches`에는 파일의 `path`가 필요합니다")))
+            out.append((("path",), _("`content` and `matches` need the file's `path`")))
         return out
 
     def expectation(self) -> Text:
         p = self.params
-        text = Text(f"volume {p['name']} exists", f"볼륨 {p['name']}이(가) 있음")
-        if "path" in p:
-            what_en = what_ko = ""
-            if "content" in p:
-                what_en, what_ko = f" with content {p['content']!r}", f", 내용이 {p['content']!r}"
-            elif "matches" in p:
-                what_en, what_ko = f" matching /{p['matches']}/", f", /{p['matches']}/에 맞음"
-            text = text + Text(f", holding {p['path']}{what_en}", f", {p['path']} 파일이 있음{what_ko}")
-        return text
+        if "path" not in p:
+            return _("volume {name} exists", name=p["name"])
+        if "content" in p:
+            return _("volume {name} exists, holding {path} with content {content}", name=p["name"], path=p["path"],
+                     content=repr(p["content"]))
+        if "matches" in p:
+            return _("volume {name} exists, holding {path} matching /{pattern}/", name=p["name"], path=p["path"],
+                     pattern=p["matches"])
+        return _("volume {name} exists, holding {path}", name=p["name"], path=p["path"])
 
     def run(self, engine):
         p = self.params
         name = p["name"]
         attrs = engine.volume(name)
         if attrs is None:
-            return failed(f"no volume named {name}", f"이름이 {name}인 볼륨이 없습니다")
+            return failed(_("no volume named {name}", name=name))
         users = engine.volume_users(name)
-        evidence = [f"volume {name}: driver {attrs.get('Driver', '?')}, created {attrs.get('CreatedAt', '?')}",
-                    f"mounted by {len(users)} container(s)"]
+        evidence = [_("volume {name}: driver {driver}, created {created}", name=name,
+                      driver=attrs.get("Driver", "?"), created=attrs.get("CreatedAt", "?")),
+                    ngettext("mounted by {n} container", "mounted by {n} containers", len(users))]
         if "path" not in p:
-            return passed(f"volume {name} exists", f"볼륨 {name}이(가) 있습니다", *evidence)
+            return passed(_("volume {name} exists", name=name), *evidence)
         image = self._probe_image(engine, users)
         if image is None:
             other = p.get("probe_image", DEFAULT_PROBE_IMAGE)
-            return failed(f"the volume's files cannot be read: no container mounts {name} and {other} "
-                          f"is not on the engine (`docker image pull {other}`)",
-                          f"볼륨의 파일을 읽을 수 없습니다. {name}을(를) 마운트한 컨테이너가 없고 엔진에 "
-                          f"{other}도 없습니다(`docker image pull {other}`)", *evidence)
+            return failed(_("the volume's files cannot be read: no container mounts {name} and {image} is not on "
+                            "the engine (`docker image pull {image}`)", name=name, image=other), *evidence)
         cap = p.get("max_bytes", DEFAULT_CAP)
         path = p["path"].lstrip("/")
         try:
             got = engine.read_volume_file(name, path, image, cap)
         except ObjectError as e:
-            return failed(f"{path} in volume {name}: {e.message.en}", f"볼륨 {name}의 {path}: {e.message.ko}",
-                          *evidence)
-        miss, seen = judge(got, {**p, "path": path}, cap, Text(f"volume {name}", f"볼륨 {name}"))
+            return failed(_("{path} in volume {name}: {error}", path=path, name=name, error=e.message), *evidence)
+        miss, seen = judge(got, {**p, "path": path}, cap, _("volume {name}", name=name))
         if miss is not None:
             return Outcome(False, miss.message, tuple(evidence) + miss.evidence)
-        return passed(f"{path} in volume {name} is as expected", f"볼륨 {name}의 {path} 파일이 기대와 같습니다",
-                      *evidence, *seen)
+        return passed(_("{path} in volume {name} is as expected", path=path, name=name), *evidence, *seen)
 
     def _probe_image(self, engine, users) -> str | None:
         for cid in users[:5]:

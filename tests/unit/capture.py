@@ -122,7 +122,8 @@ def main(kind: str) -> None:
 
             def get(url, timeout, cap):
                 answer = real_get(url, timeout, cap)
-                answers[json.dumps([url, cap])] = encode(answer)
+                status, body, truncated, error = answer  # the error (a text) is kept in English
+                answers[json.dumps([url, cap])] = encode((status, body, truncated, error("en") if error else ""))
                 return answer
             http_kind.get = get
             verdicts = {}

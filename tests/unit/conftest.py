@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.engine import EngineProtocol, FileRead, ProbeResult
+from grader.text import verbatim
 
 DATA = Path(__file__).resolve().parent / "data"
 RECORDS = {"FileRead": FileRead, "ProbeResult": ProbeResult}
@@ -52,7 +53,8 @@ class CapturedEngine:
         key = json.dumps([url, cap])
         if key not in self._http:
             raise NotCaptured(f"{self.kind}: no captured HTTP answer for {key}")
-        return tuple(decode(self._http[key]))
+        status, body, truncated, error = decode(self._http[key])
+        return status, body, truncated, verbatim(error) if error else None  # as http.get answers
 
     def image(self, *a, **k):
         return self._answer("image", *a, **k)

@@ -2,12 +2,13 @@
 the Korean reads as Korean (grader/text.py; scripts/catalog update after changing messages)."""
 from __future__ import annotations
 
+import ast
 import re
 import string
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 
 from grader import text
@@ -48,6 +49,21 @@ def test_the_template_is_up_to_date_with_the_code():
     assert in_code == in_pot, (
         f"run scripts/catalog update: new in the code {sorted(in_code - in_pot)[:5]}, "
         f"gone from the code {sorted(in_pot - in_code)[:5]}")
+
+
+def test_babel_sees_every_message_in_the_code():
+    # Babel's extractor misses a _() nested in another call inside a _() call's arguments
+    # (`_("... {x}", x=join(parts, _(" and ")))`): such a message is never in the catalog and stays
+    # English in Korean. Every literal _()/ngettext() call of grader/ must be extracted.
+    missed = []
+    for py in sorted(GRADER.rglob("*.py")):
+        calls = {node.args[0].value for node in ast.walk(ast.parse(py.read_text()))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS
+                 and node.args and isinstance(node.args[0], ast.Constant)}
+        seen = {msg[0] if isinstance(msg, tuple) else msg
+                for _line, msg, _comments, _ctx in extract_from_file("python", str(py), keywords=KEYWORDS)}
+        missed += [f"{py.relative_to(ROOT)}: {m!r}" for m in sorted(calls - seen)]
+    assert missed == [], "compute the inner message before the outer _() call"
 
 
 def test_every_message_has_a_korean_translation():
