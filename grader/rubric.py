@@ -99,10 +99,11 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
                             value=repr(inst)))
         return
     if v in ("minimum", "exclusiveMinimum"):
+        minimum, value = str(err.validator_value), repr(inst)
         if v == "exclusiveMinimum":
-            doc.problem(path, _("must be > {minimum}, got {value}", minimum=str(err.validator_value), value=repr(inst)))
+            doc.problem(path, _("must be > {minimum}, got {value}", minimum=minimum, value=value))
         else:
-            doc.problem(path, _("must be >= {minimum}, got {value}", minimum=str(err.validator_value), value=repr(inst)))
+            doc.problem(path, _("must be >= {minimum}, got {value}", minimum=minimum, value=value))
         return
     if v == "pattern":
         doc.problem(path, _("{value} does not match the pattern {pattern}", value=repr(inst),

@@ -19,7 +19,10 @@ XSD = xmlschema.XMLSchema(str(Path(__file__).parent / "junit.xsd"))
 SECTION = Authored("1. Build", "1. 빌드")
 
 
-def result(id, status, score, max_score, bonus=False, evidence=(verbatim("TARGET=blog.sixeyed.com"),)):
+SEEN = (verbatim("TARGET=blog.sixeyed.com"),)
+
+
+def result(id, status, score, max_score, bonus=False, evidence=SEEN):
     # Titles and hints are the rubric's (both languages); the message stands for a check's own.
     return Result(id=id, section="build", section_title=SECTION, title=Authored(f"{id} title", f"{id} 제목"),
                   status=status, score=score, max_score=max_score, bonus=bonus,
@@ -103,7 +106,8 @@ def test_junit_read_names_what_is_not_a_grade_testcase(report):
     assert suite.problem("en") == "malformed: test bad has no 'earned: N/M' line"
     [suite] = junit.read(io.BytesIO(xml.replace("bad: bad title (3 pts)", "test_bad").encode()))
     assert suite.problem("en") == "not a grade report: test name 'test_bad' is not 'id: title (N pts)'"
-    assert suite.problem("ko") == "grade 보고서가 아닙니다: 테스트 이름 'test_bad' 값이 `id: title (N pts)` 형식이 아닙니다"
+    assert suite.problem("ko") == ("grade 보고서가 아닙니다: 테스트 이름 'test_bad' 값이 "
+                                   "`id: title (N pts)` 형식이 아닙니다")
     with pytest.raises(junit.JUnitError, match="truncated XML"):
         list(junit.read(io.BytesIO(xml[: len(xml) // 2].encode())))
 

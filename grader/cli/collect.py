@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import main
 from ..text import _, join, verbatim
+from . import main
 from .common import EXIT_USAGE, LANG_OPTION, check_report_path, lang_of, say
 
 

@@ -5,8 +5,8 @@ import sys
 
 import click
 
-from ..text import _, ngettext
 from .. import points
+from ..text import _, ngettext
 from . import main
 from .common import EXIT_OK, EXIT_USAGE, LANG_OPTION, lang_of, load_rubric
 

@@ -155,7 +155,8 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
     by_student: dict[str, list[Record]] = {}
     for r in records:
         if r.lab != lab:
-            book.skipped.append(Skipped(r.path, _("from another lab: {lab}, not {wanted}", lab=r.lab, wanted=lab or "-")))
+            other = _("from another lab: {lab}, not {wanted}", lab=r.lab, wanted=lab or "-")
+            book.skipped.append(Skipped(r.path, other))
         else:
             by_student.setdefault(r.student, []).append(r)
     book.rows = [_row(student, lab or "", by_student[student], keep) for student in sorted(by_student)]

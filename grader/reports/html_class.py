@@ -171,7 +171,7 @@ def render(book: Gradebook, lang: str = "en") -> str:
         items = "".join(f"<li>{escape(s.path)}: {words(s.reason)}</li>" for s in book.skipped)
         skipped_heading = words(_("Skipped reports ({count})", count=len(book.skipped)))
         skipped = f'<h2>{skipped_heading}</h2><ul class="skipped">{items}</ul>'
-    meta = words(_("{summary}. Made by grade collect at {time}.", summary=summary(book), time=now))
+    meta = words(_("{summary}. Made by {command} at {time}.", summary=summary(book), command="grade collect", time=now))
     distribution, by_rate, students = (words(t) for t in (
         _("Score distribution"), _("Checks by pass rate (most missed first)"), _("Students")))
     return (

@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cache
 from typing import IO, Any, Iterator, Optional
 
 from .. import points, signing
@@ -103,7 +103,7 @@ class JUnitError(ValueError):
         self.reason = reason
 
 
-@lru_cache(maxsize=None)
+@cache
 def _readers() -> tuple[tuple[tuple[re.Pattern[str], bool], ...], tuple[re.Pattern[str], ...]]:
     """Patterns that read the worth at the end of a test name (and whether it is a bonus) and the
     `earned: N/M` line back, in every language the grader writes them in: each message rendered
