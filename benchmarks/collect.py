@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from grader.model import Report, Result, Status  # noqa: E402
 from grader.reports import json_report, junit  # noqa: E402
 from grader.rubric import load  # noqa: E402
-from grader.text import Text  # noqa: E402
+from grader.text import Authored, verbatim  # noqa: E402
 
 KEY = "benchmark-signing-key"
 TARGET_S = 2.0
@@ -50,8 +50,9 @@ def make_report(rubric, student: str, started: float, rng: random.Random) -> Rep
             id=spec.id, section=spec.section, section_title=spec.section_title, title=spec.title,
             status=Status.PASSED if ok else Status.FAILED, score=spec.points if ok else 0,
             max_score=spec.points, bonus=spec.bonus,
-            message=Text("as expected", "기대한 대로") if ok else Text("not found", "없음"), hint=spec.hint,
-            evidence=(f"id: {rng.getrandbits(48):012x}", "tags: web-ping:latest"), seconds=rng.uniform(0, 0.05)))
+            message=Authored("as expected", "기대한 대로") if ok else Authored("not found", "없음"), hint=spec.hint,
+            evidence=(verbatim(f"id: {rng.getrandbits(48):012x}"), verbatim("tags: web-ping:latest")),
+            seconds=rng.uniform(0, 0.05)))
     return report
 
 

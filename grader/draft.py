@@ -5,8 +5,9 @@ it finds (image present; its env, cmd, entrypoint, workdir and exposed ports; th
 built on, when a known image is underneath; its history in order, or a commit; a container's
 image, state, env, terminal flags, first log line and published ports; file contents), grades
 every drafted check on the same engine and keeps only those that pass, so the draft grades the
-reference solution with full marks. Titles are written out; hints are TODO placeholders. The
-instructor trims it, sets points and writes the hints.
+reference solution with full marks. Titles are written out in English and Korean (the grader's
+own words, from the catalog); hints are TODO placeholders. The instructor trims it, sets points
+and writes the hints.
 """
 from __future__ import annotations
 
@@ -23,16 +24,16 @@ from .checks.image_base import layers
 from .checks.ports import ANY_IP, bindings
 from .rubric import RubricError, load
 from .schema import COMMON_KEYS, ID_PATTERN
-from .text import Text
+from .text import Text, _
 
-TODO_HINT = {"en": "TODO: say what to type to fix this.", "ko": "TODO: 고치려면 무엇을 입력할지 적으세요."}
+TODO_HINT = _("TODO: say what to type to fix this.")
 KEYED = {"ENV", "ARG", "LABEL", "WORKDIR", "COPY", "ADD", "USER"}  # steps drafted with their key
 CONTENT_LIMIT = 2000  # a file up to this size (UTF-8 text) is drafted with its exact content
 
 
 class DraftError(Exception):
     def __init__(self, message: Text):
-        super().__init__(message.en)
+        super().__init__(str(message))
         self.message = message
 
 
@@ -58,14 +59,18 @@ def split_file_arg(arg: str) -> tuple[str, str]:
     """`web-ping:v3:/web-ping/app.js` is (web-ping:v3, /web-ping/app.js): the path starts at ':/'."""
     ref, sep, path = arg.partition(":/")
     if not sep or not ref:
-        raise DraftError(Text(f"--file {arg}: write it as IMAGE:PATH or CONTAINER:PATH, e.g. web-ping:/web-ping/app.js",
-                              f"--file {arg}: IMAGE:PATH 또는 CONTAINER:PATH 형식으로 적으세요. "
-                              f"예: web-ping:/web-ping/app.js"))
+        raise DraftError(_("--file {arg}: write it as IMAGE:PATH or CONTAINER:PATH, e.g. web-ping:/web-ping/app.js",
+                           arg=arg))
     return ref, "/" + path
 
 
+def pair(text: Text) -> dict[str, str]:
+    """A text as a rubric writes it: English and Korean (rubrics/schema.json's pair)."""
+    return {"en": text("en"), "ko": text("ko")}
+
+
 def _check(draft: Draft, id_base: str, kind: str, title: Text, needs=(), **params) -> dict:
-    check = {"id": draft.unique(id_base), "title": title.to_dict(), "hint": dict(TODO_HINT), "points": 1}
+    check = {"id": draft.unique(id_base), "title": pair(title), "hint": pair(TODO_HINT), "points": 1}
     if needs:
         check["needs"] = list(needs)
     check["kind"] = kind
@@ -131,10 +136,9 @@ def _file_params(content: bytes, truncated: bool) -> dict:
 def _image_checks(draft: Draft, engine, ref: str, given: list[str], files: list[str]) -> dict:
     attrs = engine.image(ref)
     if attrs is None:
-        raise DraftError(Text(f"image {ref} is not on the engine", f"엔진에 이미지 {ref}이(가) 없습니다"))
+        raise DraftError(_("image {ref} is not on the engine", ref=ref))
     checks = []
-    present = _check(draft, ref, "image", Text(f"Image {ref} is present", f"이미지 {ref}이(가) 있음"),
-                     image=ref)
+    present = _check(draft, ref, "image", _("Image {ref} is present", ref=ref), image=ref)
     checks.append(present)
     needs = [present["id"]]
     base = _find_base(engine, ref, attrs, given)
@@ -155,35 +159,32 @@ def _image_checks(draft: Draft, engine, ref: str, given: list[str], files: list[
         params["exposed_ports"] = ports
     if params:
         checks.append(_check(draft, f"{ref}-config", "image_config",
-                             Text(f"{ref} is configured like the reference", f"{ref}의 설정이 모범 답안과 같음"),
+                             _("{ref} is configured like the reference", ref=ref),
                              needs, image=ref, **params))
     if base:
         checks.append(_check(draft, f"{ref}-base", "image_base",
-                             Text(f"{ref} is built on {base}", f"{ref}이(가) {base} 위에 만들어짐"),
+                             _("{ref} is built on {base}", ref=ref, base=base),
                              needs, image=ref, base=base))
     entries = engine.history(attrs["Id"])
     own = history.own_entries(entries, engine.history(base_attrs["Id"])) if base_attrs else entries
     found = history.steps(own or [])
     if base and len(found) == 1 and not found[0].instruction:
         checks.append(_check(draft, f"{ref}-commit", "image_commit",
-                             Text(f"{ref} was made with docker container commit",
-                                  f"{ref}을(를) docker container commit으로 만듦"),
+                             _("{ref} was made with docker container commit", ref=ref),
                              needs, image=ref, base=base))
     steps = [s for s in map(_step, found) if s]
     if steps:
         hist = {"image": ref, **({"base": base} if base else {}), "steps": steps}
         checks.append(_check(draft, f"{ref}-history", "image_history",
-                             Text(f"{ref}'s layers follow the reference's instructions",
-                                  f"{ref}의 레이어가 모범 답안의 인스트럭션 순서와 같음"), needs, **hist))
+                             _("{ref}'s layers follow the reference's instructions", ref=ref), needs, **hist))
     for path in files:
         got = engine.read_file(attrs["Id"], path)
         if got is None or got.is_dir:
-            raise DraftError(Text(f"--file {ref}:{path}: no such file in the image",
-                                  f"--file {ref}:{path}: 이미지에 그런 파일이 없습니다"))
+            raise DraftError(_("--file {ref}:{path}: no such file in the image", ref=ref, path=path))
         checks.append(_check(draft, f"{ref}-{path}", "image_file",
-                             Text(f"{path} in {ref} is as in the reference", f"{ref}의 {path}이(가) 모범 답안과 같음"),
+                             _("{path} in {ref} is as in the reference", path=path, ref=ref),
                              needs, image=ref, path=path, **_file_params(got.content, got.truncated)))
-    return {"id": draft.unique(f"image-{ref}"), "title": {"en": f"Image {ref}", "ko": f"이미지 {ref}"},
+    return {"id": draft.unique(f"image-{ref}"), "title": pair(_("Image {ref}", ref=ref)),
             "checks": checks}
 
 
@@ -199,7 +200,7 @@ def _first_log_line(engine, attrs: dict) -> str | None:
 def _container_checks(draft: Draft, engine, name: str, files: list[str]) -> dict:
     attrs = engine.container(name)
     if attrs is None:
-        raise DraftError(Text(f"no container named {name}", f"이름이 {name}인 컨테이너가 없습니다"))
+        raise DraftError(_("no container named {name}", name=name))
     config = attrs.get("Config") or {}
     typed = config.get("Image") or ""
     current = engine.image(typed) if typed else None
@@ -217,30 +218,28 @@ def _container_checks(draft: Draft, engine, name: str, files: list[str]) -> dict
     if line:
         params["logs"] = line
     checks = [_check(draft, f"{name}-container", "container",
-                     Text(f"Container {name} was run like the reference", f"모범 답안처럼 {name} 컨테이너를 실행함"),
+                     _("Container {name} was run like the reference", name=name),
                      **params)]
     needs = [checks[0]["id"]]
-    found, _ = bindings(attrs)
+    found, _unpublished = bindings(attrs)
     for port, binds in sorted(found.items()):
         for ip, host_port in binds[:1]:
             publish = {"port": port, **({"host_port": int(host_port)} if host_port.isdigit() else {}),
                        **({"host_ip": ip} if ip not in ANY_IP else {})}
             shown = f"{host_port or '?'}:{port}"
-            title = Text(f"Container {name} publishes {shown}", f"{name} 컨테이너가 {shown} 포트를 공개함")
+            title = _("Container {name} publishes {ports}", name=name, ports=shown)
             checks.append(_check(draft, f"{name}-port-{port}", "container_port", title, needs, name=name, **publish))
     for path in files:
         got = engine.read_container_file(attrs["Id"], path)
         if got is None or got.is_dir:
-            raise DraftError(Text(f"--file {name}:{path}: no such file in the container",
-                                  f"--file {name}:{path}: 컨테이너에 그런 파일이 없습니다"))
+            raise DraftError(_("--file {ref}:{path}: no such file in the container", ref=name, path=path))
         original = engine.read_file(attrs["Image"], path)
         changed = original is None or original.content != got.content or original.size != got.size
         checks.append(_check(draft, f"{name}-{path}", "container_file",
-                             Text(f"{path} in container {name} is as in the reference",
-                                  f"{name} 컨테이너의 {path}이(가) 모범 답안과 같음"),
+                             _("{path} in container {name} is as in the reference", path=path, name=name),
                              needs, name=name, path=path, differs_from_image=changed,
                              **_file_params(got.content, got.truncated)))
-    return {"id": draft.unique(f"container-{name}"), "title": {"en": f"Container {name}", "ko": f"컨테이너 {name}"},
+    return {"id": draft.unique(f"container-{name}"), "title": pair(_("Container {name}", name=name)),
             "checks": checks}
 
 
@@ -259,8 +258,8 @@ def _keep_passing(draft: Draft, engine) -> None:
                 kept.append(check)
             else:
                 failed.add(check["id"])
-                draft.dropped.append(Text(f"{check['id']} ({check['kind']}) left out: {outcome.message.en}",
-                                          f"{check['id']} ({check['kind']}) 제외: {outcome.message.ko}"))
+                draft.dropped.append(_("{id} ({kind}) left out: {reason}", id=check["id"], kind=check["kind"],
+                                       reason=outcome.message))
         section["checks"] = kept
     draft.sections = [s for s in draft.sections if s["checks"]]
 
@@ -278,7 +277,7 @@ _Dumper.add_representer(str, _str)
 
 
 def render(draft: Draft, title: Text) -> str:
-    doc = {"version": 1, "lab": draft.lab, "title": title.to_dict(), "sections": draft.sections}
+    doc = {"version": 1, "lab": draft.lab, "title": pair(title), "sections": draft.sections}
     body = yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120,
                      default_flow_style=False)
     return ("# yaml-language-server: $schema=schema.json\n"
@@ -290,11 +289,9 @@ def render(draft: Draft, title: Text) -> str:
 def make(engine, images=(), containers=(), files=(), lab: str = "draft") -> tuple[str, list[Text]]:
     """The draft rubric's YAML and the notes about checks left out."""
     if not re.match(ID_PATTERN, lab):
-        raise DraftError(Text(f"--lab {lab!r}: use lower-case letters, digits, '.', '_' or '-', e.g. ch02",
-                              f"--lab {lab!r}: 영문 소문자, 숫자, '.', '_', '-'만 쓰세요. 예: ch02"))
+        raise DraftError(_("--lab {lab}: use lower-case letters, digits, '.', '_' or '-', e.g. ch02", lab=repr(lab)))
     if not images and not containers:
-        raise DraftError(Text("give at least one --image or --container",
-                              "--image나 --container를 하나 이상 적으세요"))
+        raise DraftError(_("give at least one --image or --container"))
     draft = Draft(lab)
     by_ref: dict[str, list[str]] = {}
     for arg in files:
@@ -302,8 +299,7 @@ def make(engine, images=(), containers=(), files=(), lab: str = "draft") -> tupl
         by_ref.setdefault(ref, []).append(path)
     for ref in by_ref:
         if ref not in containers and not any(refs.same(ref, i) for i in images):
-            raise DraftError(Text(f"--file {ref}:...: {ref} is not one of the --image or --container given",
-                                  f"--file {ref}:...: {ref}은(는) 지정한 --image나 --container가 아닙니다"))
+            raise DraftError(_("--file {ref}:...: {ref} is not one of the --image or --container given", ref=ref))
     for ref in images:
         paths = [p for r, ps in by_ref.items() if r not in containers and refs.same(r, ref) for p in ps]
         draft.sections.append(_image_checks(draft, engine, ref, list(images), paths))
@@ -311,9 +307,8 @@ def make(engine, images=(), containers=(), files=(), lab: str = "draft") -> tupl
         draft.sections.append(_container_checks(draft, engine, name, by_ref.get(name, [])))
     _keep_passing(draft, engine)
     if not draft.sections:
-        raise DraftError(Text("nothing to draft: no check passed on this engine",
-                              "초안을 만들 수 없습니다: 이 엔진에서 통과한 검사가 없습니다"))
-    text = render(draft, Text(f"TODO: the title of lab {lab}", f"TODO: {lab} 실습 제목"))
+        raise DraftError(_("nothing to draft: no check passed on this engine"))
+    text = render(draft, _("TODO: the title of lab {lab}", lab=lab))
     _validate(text)
     return text, draft.dropped
 

@@ -8,12 +8,13 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Callable
 
+from . import points
 from .checks import KINDS
 from .engine import Engine, EngineError
 from .match import PatternTimeout
 from .model import Outcome, Report, Result, Status
 from .rubric import CheckSpec, Rubric
-from .text import Text
+from .text import _, join
 
 WORKERS = 6
 
@@ -48,7 +49,7 @@ class _Workers:
 
     def stop(self, n: int = WORKERS):
         """Idle workers end; busy ones end when their check does, or with the process."""
-        for _ in range(n):
+        for _i in range(n):
             self._jobs.put(None)
 
 
@@ -123,11 +124,8 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
     deadline = start + budget if budget else None
     results: dict[str, Result] = _Results(on_result)
     if engine.info.get("os") not in ("", "linux"):
-        report.fault = Text(
-            f"this lab needs a Linux engine; this one runs {engine.info['os']} containers. Switch "
-            "Docker Desktop to Linux containers and grade again.",
-            f"이 실습은 리눅스 엔진이 필요합니다. 지금 엔진은 {engine.info['os']} 컨테이너를 실행합니다. "
-            "Docker Desktop을 리눅스 컨테이너로 전환한 뒤 다시 채점하세요.")
+        report.fault = _("this lab needs a Linux engine; this one runs {os} containers. Switch "
+                         "Docker Desktop to Linux containers and grade again.", os=engine.info["os"])
     order = {c.id: i for i, c in enumerate(rubric.checks)}
     waiting = sorted(rubric.checks, key=lambda c: (c.kind not in SLOW_KINDS, order[c.id]))
     running: dict[Future, CheckSpec] = {}
@@ -142,11 +140,11 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
                     blockers = [n for n in spec.needs if not results[n].passed]
                     if blockers:
                         # Students know checks by their titles; the id is what reports and rubrics use.
-                        en = ", ".join(f'"{rubric.by_id[n].title.en}" ({n})' for n in blockers)
-                        ko = ", ".join(f'"{rubric.by_id[n].title.ko}" ({n})' for n in blockers)
-                        results[spec.id] = _result(spec, Status.SKIPPED, Outcome(False, Text(
-                            f"not checked: it needs {en} to pass first",
-                            f"검사하지 않음: 먼저 {ko} 항목을 통과해야 합니다")))
+                        # NOTE: a check a student must pass first: its title in quotes, then its id.
+                        named = join([_("\"{title}\" ({id})", title=rubric.by_id[n].title, id=n) for n in blockers],
+                                     ", ")
+                        results[spec.id] = _result(spec, Status.SKIPPED, Outcome(False, _(
+                            "not checked: it needs {checks} to pass first", checks=named)))
                     else:
                         running[pool.submit(run_check, spec, engine)] = spec
                         if on_progress is not None:
@@ -160,19 +158,17 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
                     else:
                         results[spec.id] = _result(spec, Status.ERROR, Outcome(False, report.fault))
                 for spec in waiting:
-                    results[spec.id] = _result(spec, Status.ERROR, Outcome(False, Text(
-                        "not graded: " + report.fault.en, "채점하지 못함: " + report.fault.ko)))
+                    results[spec.id] = _result(spec, Status.ERROR, Outcome(False, _(
+                        "not graded: {fault}", fault=report.fault)))
                 running.clear()
                 waiting.clear()
                 break
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            done, _ = wait(list(running), timeout=left, return_when=FIRST_COMPLETED)
+            done, _pending = wait(list(running), timeout=left, return_when=FIRST_COMPLETED)
             if not done:
-                report.fault = Text(
-                    f"grading took longer than --timeout {budget:g} s: the Docker Engine (or a "
-                    "server a check asked) is too slow or stuck; what was graded is kept",
-                    f"채점이 --timeout {budget:g}초를 넘었습니다. Docker 엔진(또는 검사가 요청한 "
-                    "서버)이 너무 느리거나 멈춰 있습니다. 채점한 결과까지는 남깁니다")
+                report.fault = _("grading took longer than --timeout {seconds} s: the Docker Engine (or a "
+                                 "server a check asked) is too slow or stuck; what was graded is kept",
+                                 seconds=points.number(budget or 0))
                 engine.cleanup()  # ends the probes still running
                 continue
             for future in sorted(done, key=lambda f: order[running[f].id]):

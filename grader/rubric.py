@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .rubric_yaml import MAX_BYTES, Doc, Problem, RubricError, compose, read_rubric  # noqa: F401 (MAX_BYTES: importable here)
 from .schema import COMMON_KEYS
-from .text import Text
+from .text import Authored, Text, _, join, verbatim
 
 
 @dataclass(frozen=True)
@@ -70,40 +70,44 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
         allowed = list(err.schema.get("properties", {}))
         for extra in sorted(k for k in inst if k not in allowed):
             near = _suggest(extra, allowed)
-            hint_en = f"; did you mean '{near}'?" if near else f"; allowed: {', '.join(allowed)}"
-            hint_ko = f". '{near}'을(를) 의도하셨나요?" if near else f". 허용되는 키: {', '.join(allowed)}"
-            doc.problem(path + (extra,), Text(f"unknown key '{extra}'{hint_en}",
-                                              f"알 수 없는 키 '{extra}'{hint_ko}"), key=extra)
+            if near:
+                message = _("unknown key '{key}'; did you mean '{near}'?", key=extra, near=near)
+            else:
+                message = _("unknown key '{key}'; allowed: {allowed}", key=extra, allowed=", ".join(allowed))
+            doc.problem(path + (extra,), message, key=extra)
         return
     if v == "required":
         missing = re.findall(r"'([^']+)' is a required property", err.message)
         name = missing[0] if missing else err.message
-        doc.problem(path, Text(f"missing required key '{name}'", f"필수 키 '{name}'이(가) 없습니다"),
-                    key=name)
+        doc.problem(path, _("missing required key '{key}'", key=name), key=name)
         return
     if v == "enum":
         near = _suggest(inst, err.validator_value)
-        options = ", ".join(map(str, err.validator_value))
-        hint_en = f"did you mean '{near}'?" if near else f"choose one of: {options}"
-        hint_ko = f"'{near}'을(를) 의도하셨나요?" if near else f"다음 중 하나를 고르세요: {options}"
-        doc.problem(path, Text(f"'{inst}' is not a valid value; {hint_en}",
-                               f"'{inst}'은(는) 올바른 값이 아닙니다. {hint_ko}"))
+        if near:
+            doc.problem(path, _("'{value}' is not a valid value; did you mean '{near}'?", value=str(inst), near=near))
+        else:
+            doc.problem(path, _("'{value}' is not a valid value; choose one of: {options}", value=str(inst),
+                                options=", ".join(map(str, err.validator_value))))
         return
     if v == "type":
         want = err.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
-        doc.problem(path, Text(f"expected {want}, got {type(inst).__name__} {inst!r}",
-                               f"{want} 형식이어야 하는데 {type(inst).__name__} {inst!r}입니다"))
+        # NOTE: between JSON Schema type names: "string or integer".
+        either = _(" or ")
+        types = join([verbatim(w) for w in want], either) if isinstance(want, list) else want
+        # NOTE: {types} are JSON Schema type names (string, integer, object, ...), {type} a Python one.
+        doc.problem(path, _("expected {types}, got {type} {value}", types=types, type=type(inst).__name__,
+                            value=repr(inst)))
         return
     if v in ("minimum", "exclusiveMinimum"):
-        doc.problem(path, Text(f"must be {'>' if v == 'exclusiveMinimum' else '>='} "
-                               f"{err.validator_value}, got {inst!r}",
-                               f"{err.validator_value} {'초과' if v == 'exclusiveMinimum' else '이상'}"
-                               f"이어야 하는데 {inst!r}입니다"))
+        minimum, value = str(err.validator_value), repr(inst)
+        if v == "exclusiveMinimum":
+            doc.problem(path, _("must be > {minimum}, got {value}", minimum=minimum, value=value))
+        else:
+            doc.problem(path, _("must be >= {minimum}, got {value}", minimum=minimum, value=value))
         return
     if v == "pattern":
-        doc.problem(path, Text(f"{inst!r} does not match the pattern {err.validator_value}",
-                               f"{inst!r}이(가) 패턴 {err.validator_value}에 맞지 않습니다"))
+        doc.problem(path, _("{value} does not match the pattern {pattern}", value=repr(inst),
+                            pattern=str(err.validator_value)))
         return
     if v == "oneOf" and isinstance(inst, dict):
         # The matcher form: report the inner object's own problem, which is the useful one.
@@ -111,7 +115,8 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
             if sub.validator != "type":
                 _schema_problem(doc, path, _rebase(sub))
                 return
-    doc.problem(path, Text(err.message, f"스키마 오류: {err.message}"))
+    # NOTE: {error} is the JSON Schema validator's own message, in English.
+    doc.problem(path, _("not valid by the rubric schema: {error}", error=err.message))
 
 
 def _rebase(err):
@@ -155,21 +160,20 @@ def _validate_check(check, base: tuple, doc: Doc, kinds: dict, schema_of, part: 
     from .schema import part_schema
 
     if not isinstance(check, dict):
-        doc.problem(base, Text("a check is a mapping of keys", "검사 항목은 키-값 매핑이어야 합니다"))
+        doc.problem(base, _("a check is a mapping of keys"))
         return
     kind = check.get("kind")
     allowed = [k for k in kinds if not (part and k == "all")]  # no `all` inside `all`
     if kind not in allowed:
         if isinstance(kind, str):
             near = _suggest(kind, allowed)
-            doc.problem(base + ("kind",), Text(
-                f"unknown check kind '{kind}'" + (f"; did you mean '{near}'?" if near else
-                                                  f"; known kinds: {', '.join(allowed)}"),
-                f"알 수 없는 검사 종류 '{kind}'" + (f". '{near}'을(를) 의도하셨나요?" if near else
-                                                f". 사용 가능한 종류: {', '.join(allowed)}")),
-                key="kind")
+            if near:
+                message = _("unknown check kind '{kind}'; did you mean '{near}'?", kind=kind, near=near)
+            else:
+                message = _("unknown check kind '{kind}'; known kinds: {kinds}", kind=kind, kinds=", ".join(allowed))
+            doc.problem(base + ("kind",), message, key="kind")
         elif "kind" not in check:
-            doc.problem(base, Text("missing required key 'kind'", "필수 키 'kind'가 없습니다"), key="kind")
+            doc.problem(base, _("missing required key '{key}'", key="kind"), key="kind")
         return
     schema = schema_of(kinds[kind])
     errors = list(Draft202012Validator(schema).iter_errors(check))
@@ -194,33 +198,31 @@ def _semantics(data, doc: Doc) -> list[CheckSpec]:
     seen: dict[str, tuple] = {}
     where: dict[str, tuple] = {}
     for si, section in enumerate(data["sections"]):
-        stitle = Text(**section["title"])
+        stitle = Authored.of(section["title"])
         for ci, c in enumerate(section["checks"]):
             base = ("sections", si, "checks", ci)
             if c["id"] in seen:
-                doc.problem(base + ("id",), Text(
-                    f"duplicate check id '{c['id']}' (first at line {doc.line(seen[c['id']])})",
-                    f"중복된 검사 id '{c['id']}' (처음 나온 곳: {doc.line(seen[c['id']])}행)"), key="id")
+                doc.problem(base + ("id",), _("duplicate check id '{id}' (first at line {line})",
+                                              id=c["id"], line=doc.line(seen[c["id"]])), key="id")
                 continue
             seen[c["id"]] = base + ("id",)
             where[c["id"]] = base
             specs.append(CheckSpec(
                 id=c["id"], section=section["id"], section_title=stitle,
-                title=Text(**c["title"]), hint=Text(**c["hint"]), points=float(c["points"]),
+                title=Authored.of(c["title"]), hint=Authored.of(c["hint"]), points=float(c["points"]),
                 bonus=bool(c.get("bonus", False)), needs=tuple(c.get("needs", ())), kind=c["kind"],
                 params={k: v for k, v in c.items() if k not in COMMON_KEYS}, line=doc.line(base)))
     for spec in specs:
         for i, need in enumerate(spec.needs):
             if need == spec.id:
-                doc.problem(where[spec.id] + ("needs", i), Text(
-                    "a check cannot need itself", "검사는 자기 자신을 필요로 할 수 없습니다"), key="needs")
+                doc.problem(where[spec.id] + ("needs", i), _("a check cannot need itself"), key="needs")
             elif need not in seen:
                 near = _suggest(need, seen)
-                doc.problem(where[spec.id] + ("needs", i), Text(
-                    f"needs unknown check id '{need}'" + (f"; did you mean '{near}'?" if near else ""),
-                    f"없는 검사 id '{need}'를 needs에 적었습니다"
-                    + (f". '{near}'을(를) 의도하셨나요?" if near else "")),
-                    key="needs")
+                if near:
+                    message = _("needs unknown check id '{id}'; did you mean '{near}'?", id=need, near=near)
+                else:
+                    message = _("needs unknown check id '{id}'", id=need)
+                doc.problem(where[spec.id] + ("needs", i), message, key="needs")
     _cycles(specs, where, doc)
     return specs
 
@@ -234,9 +236,8 @@ def _cycles(specs, where, doc) -> None:
         for nxt in graph.get(node, ()):
             if state.get(nxt) == 1:
                 cycle = trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt]
-                doc.problem(where[node] + ("needs",), Text(
-                    "'needs' makes a cycle: " + " -> ".join(cycle),
-                    "'needs'가 순환합니다: " + " -> ".join(cycle)), key="needs")
+                doc.problem(where[node] + ("needs",), _("'needs' makes a cycle: {cycle}", cycle=" -> ".join(cycle)),
+                            key="needs")
             elif state.get(nxt) is None and nxt in graph:
                 visit(nxt, trail + [nxt])
         state[node] = 2
@@ -275,8 +276,7 @@ def load(path, kinds: dict | None = None) -> Rubric:
     text = read_rubric(path)
     data = compose(text, doc)
     if data is None:
-        raise RubricError([Problem(doc.file, 1, "", Text(
-            "the rubric is empty", "루브릭이 비어 있습니다"))])
+        raise RubricError([Problem(doc.file, 1, "", _("the rubric is empty"))])
     if kinds is _default_kinds():
         marker = _validated_marker(text)
     if marker is None or not marker.is_file():
@@ -292,8 +292,8 @@ def load(path, kinds: dict | None = None) -> Rubric:
             marker.touch()
         except OSError:
             pass  # a read-only home: validate every time
-    sections = [Section(s["id"], Text(**s["title"])) for s in data["sections"]]
-    return Rubric(lab=data["lab"], title=Text(**data["title"]), sections=sections, checks=specs,
+    sections = [Section(s["id"], Authored.of(s["title"])) for s in data["sections"]]
+    return Rubric(lab=data["lab"], title=Authored.of(data["title"]), sections=sections, checks=specs,
                   path=str(path))
 
 
@@ -317,14 +317,13 @@ def warnings(rubric: Rubric) -> list[Problem]:
                 yield from patterns(item)
 
     out = []
+    seconds = f"{PATTERN_SECONDS:g}"
     for spec in rubric.checks:
         for key, pattern in patterns(spec.params):
             if risky(pattern):
-                out.append(Problem(rubric.path, spec.line, f"{spec.id}.{key}", Text(
-                    f"warning: /{pattern}/ repeats a group that itself repeats (like (a+)+ or (a|aa)*); "
+                out.append(Problem(rubric.path, spec.line, f"{spec.id}.{key}", _(
+                    "warning: /{pattern}/ repeats a group that itself repeats (like (a+)+ or (a|aa)*); "
                     "such patterns can take exponential time on text they do not match, and grading "
-                    f"stops them after {PATTERN_SECONDS:g} s. Write it without the nested repetition.",
-                    f"경고: /{pattern}/은(는) 반복되는 그룹을 다시 반복합니다((a+)+, (a|aa)* 같은 꼴). "
-                    "이런 패턴은 맞지 않는 텍스트에서 지수 시간이 걸릴 수 있어 채점은 "
-                    f"{PATTERN_SECONDS:g}초 뒤 멈춥니다. 중첩된 반복 없이 다시 쓰세요.")))
+                    "stops them after {seconds} s. Write it without the nested repetition.",
+                    pattern=pattern, seconds=seconds)))
     return out

@@ -1,5 +1,5 @@
 """Reading a rubric file: YAML with a line for every value, bounded against huge or hostile
-input, and the problems found in it (file, line, key, bilingual message)."""
+input, and the problems found in it (file, line, key, a message in the reader's language)."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from .text import Text
+from .text import Text, _
 
 MAX_BYTES = 1_000_000  # rubrics are small; refuse to parse anything huge
 # A few hundred bytes of YAML aliases can stand for billions of values ("billion laughs"), and
@@ -51,8 +51,7 @@ class _TooBig(Exception):
 
 
 def _too_deep(line: int) -> _TooBig:
-    return _TooBig(line, Text(f"nested more than {MAX_DEPTH} levels deep; a rubric is far flatter",
-                              f"{MAX_DEPTH}단계보다 깊게 중첩되어 있습니다. 루브릭은 훨씬 얕습니다"))
+    return _TooBig(line, _("nested more than {depth} levels deep; a rubric is far flatter", depth=MAX_DEPTH))
 
 
 class _Loader(yaml.SafeLoader):
@@ -86,9 +85,9 @@ class Doc:
         # Aliases are expanded here, so counting built values bounds what an alias bomb expands to.
         self._values += 1
         if self._values > MAX_VALUES:
-            raise _TooBig(node.start_mark.line + 1, Text(
-                f"more than {MAX_VALUES} values once its aliases (*name) are expanded; a rubric is far smaller",
-                f"별칭(*name)을 펼치면 값이 {MAX_VALUES}개를 넘습니다. 루브릭은 훨씬 작습니다"))
+            raise _TooBig(node.start_mark.line + 1, _(
+                "more than {count} values once its aliases (*name) are expanded; a rubric is far smaller",
+                count=MAX_VALUES))
         if len(path) > MAX_DEPTH:
             raise _too_deep(node.start_mark.line + 1)
         self.lines[path] = node.start_mark.line + 1
@@ -96,17 +95,14 @@ class Doc:
             out = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    raise _TooBig(key_node.start_mark.line + 1, Text(
-                        "a key must be plain text, not a list or a mapping",
-                        "키는 목록이나 매핑이 아닌 일반 텍스트여야 합니다"))
+                    raise _TooBig(key_node.start_mark.line + 1, _("a key must be plain text, not a list or a mapping"))
                 key = self._loader.construct_object(key_node, deep=True)
                 if not isinstance(key, str):
                     key = str(key)
                 if key in out:
                     self.problems.append(Problem(
                         self.file, key_node.start_mark.line + 1, key,
-                        Text("duplicate key: this mapping already has it",
-                             "중복된 키: 같은 매핑에 이미 있습니다")))
+                        _("duplicate key: this mapping already has it")))
                 out[key] = self.build(value_node, path + (key,))
                 self.lines[path + (key,)] = key_node.start_mark.line + 1
             return out
@@ -131,8 +127,8 @@ def read_rubric(path: Path) -> str:
     file = str(path)
 
     def cannot(e: OSError):
-        return RubricError([Problem(file, 0, "", Text(
-            f"cannot read the rubric: {e.strerror}", f"루브릭을 읽을 수 없습니다: {e.strerror}"))])
+        # NOTE: {error} is the operating system's own message, in English.
+        return RubricError([Problem(file, 0, "", _("cannot read the rubric: {error}", error=str(e.strerror)))])
 
     # Look before opening: opening a FIFO blocks until a writer comes, and /dev/zero never ends.
     try:
@@ -140,13 +136,17 @@ def read_rubric(path: Path) -> str:
     except OSError as e:
         raise cannot(e) from None
     if not stat.S_ISREG(mode):
-        what = ("a directory", "디렉터리") if stat.S_ISDIR(mode) else \
-            ("a named pipe (FIFO)", "이름 있는 파이프(FIFO)") if stat.S_ISFIFO(mode) else \
-            ("a device", "장치 파일") if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
-            ("a socket", "소켓") if stat.S_ISSOCK(mode) else ("not a regular file", "일반 파일 아님")
-        raise RubricError([Problem(file, 0, "", Text(
-            f"not a rubric file: this is {what[0]}; give a regular YAML file",
-            f"루브릭 파일이 아닙니다. {what[1]}입니다. 일반 YAML 파일을 주세요"))])
+        if stat.S_ISDIR(mode):
+            message = _("not a rubric file: this is a directory; give a regular YAML file")
+        elif stat.S_ISFIFO(mode):
+            message = _("not a rubric file: this is a named pipe (FIFO); give a regular YAML file")
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            message = _("not a rubric file: this is a device; give a regular YAML file")
+        elif stat.S_ISSOCK(mode):
+            message = _("not a rubric file: this is a socket; give a regular YAML file")
+        else:
+            message = _("not a rubric file: this is not a regular file; give a regular YAML file")
+        raise RubricError([Problem(file, 0, "", message)])
     try:
         # O_NONBLOCK: should the path become a FIFO after the look above, opening still returns.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -157,17 +157,14 @@ def read_rubric(path: Path) -> str:
     except OSError as e:
         raise cannot(e) from None
     if len(raw) > MAX_BYTES:
-        raise RubricError([Problem(file, 0, "", Text(
-            f"the file is larger than {MAX_BYTES} bytes; a rubric may be at most {MAX_BYTES}",
-            f"파일이 {MAX_BYTES}바이트보다 큽니다. 루브릭은 최대 {MAX_BYTES}바이트까지 허용됩니다"))])
+        raise RubricError([Problem(file, 0, "", _(
+            "the file is larger than {size} bytes; a rubric may be at most {size}", size=MAX_BYTES))])
     try:
         text = raw.decode("utf-8")
         if "\x00" in text:
             raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL byte")
     except UnicodeDecodeError:
-        raise RubricError([Problem(file, 0, "", Text(
-            "not a text file: a rubric is UTF-8 YAML",
-            "텍스트 파일이 아닙니다. 루브릭은 UTF-8 YAML이어야 합니다"))]) from None
+        raise RubricError([Problem(file, 0, "", _("not a text file: a rubric is UTF-8 YAML"))]) from None
     return text
 
 
@@ -180,20 +177,18 @@ def compose(text: str, doc: Doc):
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark else 0
         problem = getattr(e, "problem", None) or str(e)
-        raise RubricError([Problem(doc.file, line, "", Text(
-            f"not valid YAML: {problem}", f"올바른 YAML이 아닙니다: {problem}"))]) from None
+        # NOTE: {error} is the YAML parser's own message, in English.
+        raise RubricError([Problem(doc.file, line, "", _("not valid YAML: {error}", error=str(problem)))]) from None
     if not nodes:
-        raise RubricError([Problem(doc.file, 1, "", Text("the rubric is empty", "루브릭이 비어 있습니다"))])
+        raise RubricError([Problem(doc.file, 1, "", _("the rubric is empty"))])
     if len(nodes) != 1:
-        raise RubricError([Problem(doc.file, 1, "", Text(
-            f"a rubric is exactly one YAML document; found {len(nodes)}",
-            f"루브릭은 YAML 문서 하나여야 합니다. {len(nodes)}개를 찾았습니다"))])
+        raise RubricError([Problem(doc.file, 1, "", _(
+            "a rubric is exactly one YAML document; found {count}", count=len(nodes)))])
     try:
         return doc.build(nodes[0])
     except _TooBig as e:
         raise RubricError([Problem(doc.file, e.line, "", e.message)]) from None
     except yaml.YAMLError as e:  # e.g. an unknown tag
         mark = getattr(e, "problem_mark", None)
-        raise RubricError([Problem(doc.file, mark.line + 1 if mark else 0, "", Text(
-            f"not valid YAML: {getattr(e, 'problem', e)}",
-            f"올바른 YAML이 아닙니다: {getattr(e, 'problem', e)}"))]) from None
+        raise RubricError([Problem(doc.file, mark.line + 1 if mark else 0, "", _(
+            "not valid YAML: {error}", error=str(getattr(e, "problem", e))))]) from None

@@ -32,6 +32,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Mapping, Optional
 
+from .text import Text, _
+
 KEY_ENV = "GRADE_SIGNING_KEY"
 PREFIX = "hmac-sha256:"
 FIELD = "signature"  # the JSON field and the JUnit property name
@@ -68,17 +70,17 @@ def json_signature(data: Mapping[str, Any], key: bytes) -> str:
     return _format(hmac.new(key, json_canonical(data), hashlib.sha256))
 
 
-def verify_json(data: Mapping[str, Any], key: bytes) -> str | None:
+def verify_json(data: Mapping[str, Any], key: bytes) -> Text | None:
     """None when the report's signature is right, else why not."""
     return verify(json_signature(data, key), data.get(FIELD))
 
 
-def verify(computed: str | None, given: object) -> str | None:
+def verify(computed: str | None, given: object) -> Text | None:
     """None when a signature read from a report is the one computed for it, else why not."""
     if given is None:
-        return "signature missing"
+        return _("signature missing")
     if computed is None or not isinstance(given, str) or not matches(computed, given):
-        return "signature does not match (the report was changed after grading, or signed with another key)"
+        return _("signature does not match (the report was changed after grading, or signed with another key)")
     return None
 
 

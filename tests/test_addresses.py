@@ -71,12 +71,12 @@ def test_a_tcp_address_without_port_gets_the_clis_default(url, tls, expected):
 
 def test_a_missing_unix_socket_means_docker_is_not_running(tmp_path):
     text = explain_connect_failure(FileNotFoundError(2, "No such file"), f"unix://{tmp_path}/docker.sock")
-    assert "the socket does not exist" in text.en and "소켓 파일이 없으니" in text.ko
+    assert "the socket does not exist" in text("en") and "소켓 파일이 없으니" in text("ko")
 
 
 def test_a_missing_podman_socket_says_how_to_start_podmans_service(tmp_path):
     text = explain_connect_failure(FileNotFoundError(2, "No such file"), f"unix://{tmp_path}/podman/podman.sock")
-    assert "podman.socket" in text.en and "podman machine start" in text.en and "podman.socket" in text.ko
+    assert "podman.socket" in text("en") and "podman machine start" in text("en") and "podman.socket" in text("ko")
 
 
 def test_a_missing_named_pipe_means_docker_desktop_is_not_running(monkeypatch):
@@ -85,12 +85,13 @@ def test_a_missing_named_pipe_means_docker_desktop_is_not_running(monkeypatch):
     monkeypatch.setattr(engine.sys, "platform", "win32")
     error = OSError(2, "CreateFile", "The system cannot find the file specified.")
     text = explain_connect_failure(FileNotFoundError(errno.ENOENT, str(error)), "npipe:////./pipe/docker_engine")
-    assert "named pipe does not exist" in text.en and "Docker Desktop" in text.en and "named pipe" in text.ko
+    assert "named pipe does not exist" in text("en") and "Docker Desktop" in text("en")
+    assert "이름 있는 파이프" in text("ko")
 
 
 def test_a_named_pipe_off_windows_says_to_use_a_socket():
     text = explain_connect_failure(Exception("npipe:// only on Windows"), "npipe:////./pipe/docker_engine")
-    assert "not Windows" in text.en and "unix://" in text.en and "Windows가 아닙니다" in text.ko
+    assert "not Windows" in text("en") and "unix://" in text("en") and "윈도우가 아닙니다" in text("ko")
 
 
 @pytest.mark.parametrize("error, words", [
@@ -101,14 +102,14 @@ def test_a_named_pipe_off_windows_says_to_use_a_socket():
 ], ids=["refused", "tls", "dns", "timeout"])
 def test_tcp_failures_name_their_cause(error, words):
     text = explain_connect_failure(error, "tcp://docker:2376")
-    assert words in text.en and "tcp://docker:2376" in text.en and "tcp://docker:2376" in text.ko
+    assert words in text("en") and "tcp://docker:2376" in text("en") and "tcp://docker:2376" in text("ko")
 
 
 def test_a_socket_without_permission_says_how_to_get_it(tmp_path):
     sock = tmp_path / "docker.sock"
     sock.touch()
     text = explain_connect_failure(PermissionError(13, "Permission denied"), f"unix://{sock}")
-    assert "permission denied" in text.en and "docker group" in text.en
+    assert "permission denied" in text("en") and "docker group" in text("en")
 
 
 # ---- where the probe journal lives ---------------------------------------------------------------

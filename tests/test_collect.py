@@ -33,9 +33,10 @@ CH03_CHECKS = ["pull-web-ping", "env-override", "web-ping-tag", "web-ping-base",
                "lab-container", "lab-image", "lab-commit", "lab-file", "cache-order"]
 
 
-def _grade(host: str, job: Path, student: str, key: str | None = KEY, rubric_file: Path | None = None) -> None:
+def _grade(host: str, job: Path, student: str, key: str | None = KEY, rubric_file: Path | None = None,
+           **lang_env: str) -> None:
     job.mkdir(parents=True)
-    env = grade_env(host)
+    env = grade_env(host, **lang_env)
     env.pop("GRADE_SIGNING_KEY", None)
     if key:
         env["GRADE_SIGNING_KEY"] = key
@@ -125,9 +126,10 @@ class Collected:
         return dict(re.findall(r"^skipped (.+?): (.+)$", self.err, re.M))
 
 
-def collect(*args, key: str | None = None, tmp: Path) -> Collected:
+def collect(*args, key: str | None = None, tmp: Path, **lang_env: str) -> Collected:
+    """`grade collect ARGS --csv FILE`, in English unless `lang_env` (LANGUAGE=..., LANG=...) says otherwise."""
     out = tmp / f"gradebook-{len(list(tmp.glob('gradebook-*')))}.csv"
-    env = {k: v for k, v in os.environ.items() if k != "GRADE_SIGNING_KEY"}
+    env = {k: v for k, v in grade_env(None, **lang_env).items() if k != "GRADE_SIGNING_KEY"}
     if key:
         env["GRADE_SIGNING_KEY"] = key
     result = subprocess.run(["grade", "collect", *map(str, args), "--csv", str(out)], env=env, text=True,
@@ -278,7 +280,7 @@ def test_an_output_folder_is_never_created_behind_the_instructors_back(graded, t
         args = ["grade", "collect", str(folder), option, str(typo)]
         if option == "--html":
             args += ["--csv", str(tmp_path / "book.csv")]
-        result = subprocess.run(args, text=True, capture_output=True, timeout=120)
+        result = subprocess.run(args, env=grade_env(None), text=True, capture_output=True, timeout=120)
         assert result.returncode == 2, result.stderr
         assert f"{option} {typo}: the folder {typo.parent} does not exist" in result.stderr
         assert "mkdir -p" in result.stderr and not typo.parent.exists()
@@ -291,6 +293,58 @@ def test_spreadsheet_formulas_in_student_ids_are_defused(graded, tmp_path):
     got = collect(folder, tmp=tmp_path)
     assert got.code == 0, got.err
     assert got.rows[0]["student"].startswith("'=HYPERLINK(")
+
+
+def test_collect_speaks_korean_and_reads_reports_of_either_language(graded, standins, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", "carol-1", "carol-2", "frank-1")
+    _grade(standins, folder / "hana-1", "hana", LANGUAGE="ko")  # a Korean student's job, nothing done yet
+    assert "획득: " in (folder / "hana-1" / "grade-junit.xml").read_text()
+    html = tmp_path / "class-report.html"
+    got = collect(folder, "--html", html, "--lang", "ko", tmp=tmp_path)
+    assert got.code == 1, got.err
+    english = collect(folder, tmp=tmp_path)
+    assert got.header == english.header and got.rows == english.rows  # the CSV is data: ids, not words
+    alice, hana = got.row("alice"), got.row("hana")
+    assert {c: hana[c] for c in CH03_CHECKS} == {c: alice[c] for c in CH03_CHECKS}  # same work, either language
+    assert got.err.splitlines()[-1] == ("ch03 보고서 10개를 모았습니다: 학생 3명, 채점 4회; "
+                                        "이전 채점 1회를 합침(최신 채점을 남김); 2개 제외")
+    skipped = dict(re.findall(r"^제외한 보고서 (.+?): (.+)$", got.err, re.M))
+    assert skipped == {str(folder / "frank-1" / name): "다른 실습의 보고서: test (모으는 실습: ch03)"
+                       for name in ("grade.json", "grade-junit.xml")}
+    # Outside the values (paths, ids), what collect says is Korean.
+    assert _latin_words(got.err.replace(str(folder), "")) <= {"ch03", "test", "frank-1", "grade.json",
+                                                             "grade-junit.xml"}, got.err
+    by_env = collect(folder, tmp=tmp_path, LANGUAGE="ko", LANG="en_US.UTF-8")
+    assert by_env.err == got.err
+
+    page = html.read_text()
+    assert page.startswith('<!DOCTYPE html>\n<html lang="ko">')
+    text = _page_text(page)
+    assert "수업 채점 보고서: " in text and "점수 분포" in text and "검사별 통과율" in text
+    assert "제외한 보고서(2개)" in text
+    # The check titles and the lab's title are the reports' own (alice's English report is the fullest).
+    report = json.loads((folder / "alice-1" / "grade.json").read_text())
+    for title in sorted([report["title"], *(c["title"] for c in report["checks"])], key=len, reverse=True):
+        text = text.replace(title, "")
+    # The pass-rate chart's labels (`id: title`, cut to fit) and the time the page was made are data too.
+    text = re.sub(rf"^(?:{'|'.join(CH03_CHECKS)}): .*$", "", text, flags=re.M)
+    text = re.sub(r"\d{4}-\d\d-\d\dT[\d:+]+", "", text)
+    values = {"alice", "carol", "hana", "ch03", "test", "frank-1", "grade.json", "grade-junit.xml", *CH03_CHECKS}
+    assert _latin_words(text.replace(str(folder), "")) <= values | {"grade", "collect", "UTC"}
+
+
+def _latin_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z][\w.-]*", text))
+
+
+def _page_text(page: str) -> str:
+    """What a reader of the page can see: its text, and its tooltips and labels."""
+    import html as html_lib
+
+    body = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    shown = re.sub(r"<[^>]+>", "\n", body)
+    tips = re.findall(r'\b(?:title|aria-label)="([^"]*)"', body)
+    return html_lib.unescape("\n".join([shown, *tips]))
 
 
 # --------------------------------------------------------------------------------------- signing
@@ -413,7 +467,7 @@ def test_html_class_report_renders_in_headless_chromium(graded, tmp_path):
     _edit_json(graded / "erin-1" / "grade.json", folder / "zoe" / "grade.json",
                lambda d: d.update(student="<b>zoe</b>"))
     html = tmp_path / "class-report.html"
-    env = {k: v for k, v in os.environ.items() if k != "GRADE_SIGNING_KEY"}
+    env = {k: v for k, v in grade_env(None).items() if k != "GRADE_SIGNING_KEY"}
     result = subprocess.run(["grade", "collect", str(folder), "--csv", str(tmp_path / "g.csv"), "--html", str(html)],
                             env=env, text=True, capture_output=True, timeout=60)
     assert result.returncode == 1, result.stderr  # the truncated copy was skipped

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -10,24 +11,28 @@ import pytest
 import xmlschema
 
 from grader import signing
-from grader.model import Report, Result, Status
+from grader.model import More, Report, Result, Status
 from grader.reports import json_report, junit, terminal
-from grader.text import Text
+from grader.text import Authored, verbatim
 
 XSD = xmlschema.XMLSchema(str(Path(__file__).parent / "junit.xsd"))
-SECTION = Text("1. Build", "1. 빌드")
+SECTION = Authored("1. Build", "1. 빌드")
 
 
-def result(id, status, score, max_score, bonus=False, evidence=("TARGET=blog.sixeyed.com",)):
-    return Result(id=id, section="build", section_title=SECTION, title=Text(f"{id} title", f"{id} 제목"),
+SEEN = (verbatim("TARGET=blog.sixeyed.com"),)
+
+
+def result(id, status, score, max_score, bonus=False, evidence=SEEN):
+    # Titles and hints are the rubric's (both languages); the message stands for a check's own.
+    return Result(id=id, section="build", section_title=SECTION, title=Authored(f"{id} title", f"{id} 제목"),
                   status=status, score=score, max_score=max_score, bonus=bonus,
-                  message=Text(f"{id} message", f"{id} 메시지"), hint=Text(f"type {id}", f"{id} 입력"),
+                  message=Authored(f"{id} message", f"{id} 메시지"), hint=Authored(f"type {id}", f"{id} 입력"),
                   evidence=evidence, seconds=0.25)
 
 
 @pytest.fixture
 def report():
-    r = Report(lab="ch03", title=Text("Chapter 3", "제3장"), student="kim", engine={"address": "unix:///x"})
+    r = Report(lab="ch03", title=Authored("Chapter 3", "제3장"), student="kim", engine={"address": "unix:///x"})
     r.results = [result("ok", Status.PASSED, 2, 2), result("bad", Status.FAILED, 0, 3),
                  result("blocked", Status.SKIPPED, 0, 1), result("broken", Status.ERROR, 0, 1),
                  result("extra", Status.PASSED, 2, 2, bonus=True)]
@@ -53,6 +58,29 @@ def test_junit_is_valid_and_scores_each_check_for_gitlab(report):
     assert (props["score"], props["max_score"], props["student"]) == ("4", "7", "kim")
 
 
+def test_junit_in_korean_is_valid_and_reads_korean(report):
+    xml = junit.render(report, "ko")
+    XSD.validate(xml)
+    cases = {c.get("name"): c for c in ET.fromstring(xml).iter("testcase")}
+    assert set(cases) == {"ok: ok 제목 (2점)", "bad: bad 제목 (3점)", "blocked: blocked 제목 (1점)",
+                          "broken: broken 제목 (1점)", "extra: extra 제목 (보너스 2점)"}
+    failure = cases["bad: bad 제목 (3점)"].find("failure").text
+    assert failure.splitlines()[0] == "획득: 0/3" and "bad 메시지" in failure and "힌트: bad 입력" in failure
+    # What the grader itself says is Korean; what is left in Latin letters is the rubric's values.
+    text = "\n".join([*cases, *(e.text or "" for c in cases.values() for e in c)])
+    words = set(re.findall(r"[A-Za-z]+", text))
+    assert words <= {"ok", "bad", "blocked", "broken", "extra", "TARGET", "blog", "sixeyed", "com"}, words
+
+
+def test_junit_reads_a_report_of_either_language_whatever_the_readers(report):
+    """An older Korean report said `(3 pts)` in its test names: the reader takes every language's
+    words in every position, so a class's reports collect whatever language each was written in."""
+    korean = junit.render(report, "ko").replace("(3점)", "(3 pts)").replace("(보너스 2점)", "(2 pts bonus)")
+    [suite] = junit.read(io.BytesIO(korean.encode()))
+    assert suite.problem is None
+    assert [(c.max_score, c.bonus) for c in suite.cases] == [(r.max_score, r.bonus) for r in report.results]
+
+
 def test_junit_names_do_not_change_with_the_score(report):
     before = junit.render(report, "en")
     report.results[1] = result("bad", Status.PASSED, 3, 3)
@@ -75,9 +103,11 @@ def test_junit_reads_back_every_checks_points(report, lang):
 def test_junit_read_names_what_is_not_a_grade_testcase(report):
     xml = junit.render(report, "en")
     [suite] = junit.read(io.BytesIO(xml.replace("earned: 0/3", "score 0 of 3").encode()))
-    assert suite.problem == "malformed: test bad has no 'earned: N/M' line"
+    assert suite.problem("en") == "malformed: test bad has no 'earned: N/M' line"
     [suite] = junit.read(io.BytesIO(xml.replace("bad: bad title (3 pts)", "test_bad").encode()))
-    assert suite.problem == "not a grade report: test name 'test_bad' is not 'id: title (N pts)'"
+    assert suite.problem("en") == "not a grade report: test name 'test_bad' is not 'id: title (N pts)'"
+    assert suite.problem("ko") == ("grade 보고서가 아닙니다: 테스트 이름 'test_bad' 값이 "
+                                   "`id: title (N pts)` 형식이 아닙니다")
     with pytest.raises(junit.JUnitError, match="truncated XML"):
         list(junit.read(io.BytesIO(xml[: len(xml) // 2].encode())))
 
@@ -138,8 +168,8 @@ def test_terminal_in_korean(report):
 
 def test_terminal_escapes_engine_text_so_it_cannot_forge_lines(report):
     forged = "x\n  ✓ [3/3] Forged\r\nTotal: 25/25 (100.0%)\x1b[2J\x07\u2028"
-    report.results[1] = replace(result("b", Status.FAILED, 0, 3, evidence=(f"TARGET={forged}",)),
-                                message=Text(forged, forged))
+    report.results[1] = replace(result("b", Status.FAILED, 0, 3, evidence=(verbatim(f"TARGET={forged}"),)),
+                                message=verbatim(forged))
     out = terminal.render(report, "en", color=False)
     assert len([line for line in out.splitlines() if line.startswith("Total")]) == 1
     assert "Forged" in out and not any("Forged" in line and line.startswith("  ✓") for line in out.splitlines())
@@ -148,13 +178,13 @@ def test_terminal_escapes_engine_text_so_it_cannot_forge_lines(report):
 
 
 def test_terminal_caps_evidence_with_how_many_more(report):
-    report.results[1] = result("b", Status.FAILED, 0, 3, evidence=tuple(f"tag: v{i}" for i in range(2000)))
+    report.results[1] = result("b", Status.FAILED, 0, 3, evidence=tuple(verbatim(f"tag: v{i}") for i in range(2000)))
     out = terminal.render(report, "en", color=False)
     assert "tag: v3" in out and "tag: v4" not in out and "... 1996 more" in out
 
 
 def test_terminal_counts_a_list_the_check_capped_already(report):
-    lines = tuple(f"tag: v{i}" for i in range(19)) + ("... 1981 more",)
+    lines = tuple(verbatim(f"tag: v{i}") for i in range(19)) + (More(1981),)
     report.results[1] = result("b", Status.FAILED, 0, 3, evidence=lines)
     out = terminal.render(report, "en", color=False)
     assert "tag: v3" in out and "tag: v4" not in out and "... 1996 more" in out

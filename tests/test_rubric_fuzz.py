@@ -35,7 +35,7 @@ def assert_loads_or_explains(text: str | bytes) -> None:
     except RubricError as e:
         assert e.problems
         for p in e.problems:
-            assert p.file == str(path) and isinstance(p.line, int) and p.message.en and p.message.ko
+            assert p.file == str(path) and isinstance(p.line, int) and p.message("en") and p.message("ko")
 
 
 # GRADE_FUZZ_EXAMPLES=3000 for a longer hunt; the suite's default keeps CI quick.
@@ -141,6 +141,6 @@ def test_odd_files(kind):
     try:
         load(path)
     except RubricError as e:
-        assert e.problems and e.problems[0].file == str(path) and e.problems[0].message.ko
+        assert e.problems and e.problems[0].file == str(path) and e.problems[0].message("ko")
     else:
         raise AssertionError(f"{kind} loaded as a rubric")

@@ -71,18 +71,20 @@ def test_the_guide_documents_every_check_kind_with_an_example():
 def test_what_the_guide_says_about_gitlab_is_what_the_junit_report_writes():
     from grader.model import Result, Status
     from grader.reports.junit import _body, case_name
-    from grader.text import Text
+    from grader.text import verbatim
 
     check = {c.id: c for c in load(ROOT / "rubrics" / "ch02.yaml").checks}["web-port"]
     result = Result(id=check.id, section=check.section, section_title=check.section_title, title=check.title,
                     status=Status.FAILED, score=0, max_score=check.points, bonus=False,
-                    message=Text("no", "아니요"), hint=check.hint, evidence=("seen",))
+                    message=verbatim("no"), hint=check.hint, evidence=(verbatim("seen"),))
     name = case_name(result, "en")
     assert f"`{name}`" in GUIDE  # the guide's example name
     assert "`ID: TITLE (N pts)`" in GUIDE
     body = _body(result, "en").splitlines()
     assert body[0] == "earned: 0/2" and "`earned: 0/2`" in GUIDE
-    assert body[-1] == "hint: " + check.hint.en
+    assert body[-1] == "hint: " + check.hint("en")
+    korean = _body(result, "ko").splitlines()
+    assert f"`{case_name(result, 'ko')}`" in GUIDE and korean[0] == "획득: 0/2" and "`획득: 0/2`" in GUIDE
 
 
 # ---- grade rubric check -------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def test_rubric_check_reports_every_problem_of_the_new_kinds_with_its_line(tmp_p
         assert hits, f"no problem at line {line} with {words!r}:\n{err}"
     assert "Traceback" not in err
     korean = grade_cli("rubric", "check", "--lang", "ko", str(bad))
-    assert korean.returncode == 2 and "'not_matches'을(를) 의도하셨나요?" in korean.stderr
+    assert korean.returncode == 2 and "'not_matches' 키를 뜻하셨나요?" in korean.stderr and "(를)" not in korean.stderr
 
 
 def test_rubric_check_of_a_missing_file_exits_2():
@@ -195,6 +197,8 @@ def test_draft_of_the_ch03_reference_solution_validates_and_grades_it_fully(stud
 
     checks = checks_of(path)
     assert all(c["hint"]["en"].startswith("TODO") and c["hint"]["ko"].startswith("TODO") for c in checks.values())
+    # The drafted titles are the grader's own words, in both of the rubric's languages.
+    assert checks["web-ping"]["title"] == {"en": "Image web-ping is present", "ko": "web-ping 이미지가 있음"}
     assert checks["web-ping-base"]["base"] == "diamol/node"
     assert checks["web-ping-config"]["env"] == {"TARGET": "blog.sixeyed.com", "METHOD": "HEAD", "INTERVAL": "3000"}
     assert checks["web-ping-config"]["cmd"] == ["node", "/web-ping/app.js"]

@@ -38,6 +38,39 @@ def test_a_bonus_never_hides_a_failed_core_check(student, grade):
     assert "`grade ch03` 명령을 다시 실행하세요" in korean.out and "(를)" not in korean.out
 
 
+# What may stay in Latin letters on a Korean screen: the values of this scenario (image names and
+# tags, variables, Dockerfile instructions, files, the student's id) and the commands to type.
+CH03_VALUES = {
+    "diamol", "ch03-web-ping", "web-ping", "web-ping:latest", "web-ping:v3", "latest", "v3", "node", "ch03-lab",
+    "ch03-lab-soln", "ch03lab", "ch03", "ch03.txt", "TARGET", "METHOD", "INTERVAL", "HEAD", "HAED", "Dockerfile",
+    "Dockerfile.v3", "app.js", "ENV", "WORKDIR", "COPY", "CMD", "FROM", "blog.sixeyed.com", "google.com", "Ctrl-C",
+    "docker", "grade", "Pinging", "commit", *HINTS,  # the check ids: a blocked check names its blocker
+}
+
+
+def latin_words(screen: str, student_id: str) -> set[str]:
+    """Words in Latin letters on a screen, less what is typed (`...`), quoted ('...'), a path or a
+    regex (/.../), a key=value, and the student's id in the heading."""
+    screen = screen.replace(f"(ch03, {student_id})", "")
+    commands = r"\bdocker (?:container|image) [a-z]+"  # the rubric's titles name the command they teach
+    for pattern in (r"`[^`\n]*`", r"'[^'\n]*'", r"/[^\s]*", r"\b\w+=\S*", commands):
+        screen = re.sub(pattern, " ", screen)
+    return set(re.findall(r"[A-Za-z][A-Za-z0-9_.:-]*[A-Za-z0-9_]|[A-Za-z]", screen))
+
+
+def test_a_korean_screen_has_no_english_word_outside_values_and_commands(student, grade):
+    """LANGUAGE=ko (not --lang) on a partly solved chapter: a mistyped variable, no v3 image, no lab."""
+    chapter(student, skip=("v3", "lab"), web_ping=WEB_PING.replace('METHOD="HEAD"', 'METHOD="HAED"'))
+    graded = grade("ch03", env_extra={"LANGUAGE": "ko"})
+    assert graded.code == 1 and graded.report["lang"] == "ko"
+    assert graded.status("web-ping-env") == "failed" and graded.status("lab-image") != "passed"
+    assert "해 볼 것:" in graded.out and "합계: " in graded.out
+    english = [line for line in graded.out.splitlines() if latin_words(line, graded.report["student"]) - CH03_VALUES]
+    assert english == [], "\n".join(english)
+    # The same run in English says the same in English: the words above are the translation's.
+    assert latin_words(grade("ch03").out, graded.report["student"]) - CH03_VALUES
+
+
 def test_a_failed_bonus_is_not_every_check_passed(student, grade):
     chapter(student, skip=("v3",))
     graded = grade()

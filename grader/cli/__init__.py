@@ -12,7 +12,7 @@ import sys
 import click
 
 from .. import __version__
-from ..text import Text, detect_lang
+from ..text import _, detect_lang
 from .common import EXIT_USAGE, say
 
 
@@ -27,8 +27,8 @@ class DefaultGroup(click.Group):
             if near and not args[0].startswith("-") and not _looks_like_lab(args[0]):
                 # `grade lsit`: a command mistyped, not a lab (labs are ids like ch03).
                 lang = detect_lang(_option_value(args, "--lang"))
-                say(Text(f"There is no command '{args[0]}'. Did you mean `grade {near[0]}`?",
-                          f"'{args[0]}' 명령은 없습니다. `grade {near[0]}` 명령을 찾으시나요?"), lang)
+                say(_("There is no command '{command}'. Did you mean `grade {near}`?",
+                      command=args[0], near=near[0]), lang)
                 sys.exit(EXIT_USAGE)
             args = [self.default] + list(args)
         elif not args:
@@ -75,6 +75,9 @@ def main():
       grade list                 the labs you can grade
       grade explain ch03         what each check expects, without touching the engine
       grade ch03 --help          grading options: reports, student id, engine address
+
+    The output speaks --lang, else the language of LANGUAGE, LC_ALL, LC_MESSAGES or LANG
+    (English or Korean); this help is in English.
 
     Exit codes: 0 all points earned, 1 points missing, 2 usage or rubric error,
     3 the Docker Engine could not be reached, failed or grading hit --timeout,

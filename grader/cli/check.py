@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from ..text import Text
+from ..text import _
 from . import LabCommand, main
 from .common import (
     EXIT_ENGINE,
@@ -73,8 +73,7 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
     except KeyboardInterrupt:
         if live is not None:
             live.close()
-        say(Text("Interrupted: grading stopped and its probe containers were removed.",
-                  "중단됨: 채점을 멈추고 채점용 컨테이너를 지웠습니다."), lang)
+        say(_("Interrupted: grading stopped and its probe containers were removed."), lang)
         sys.exit(EXIT_INTERRUPTED)
     from ..signing import key_from_env  # with GRADE_SIGNING_KEY set, each report carries an HMAC signature
     # The grade is shown first: a report file that cannot be written must not lose it.

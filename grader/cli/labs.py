@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from ..text import Text
+from .. import points
+from ..text import _, ngettext
 from . import main
 from .common import EXIT_OK, EXIT_USAGE, LANG_OPTION, lang_of, load_rubric
 
@@ -23,13 +24,17 @@ def list_labs(lang):
         try:
             rubric = load(bundled.find(name))
         except RubricError as e:
-            click.echo(f"{name:8} " + Text("(broken rubric)", "(잘못된 루브릭)")(lang))
+            click.echo(f"{name:8} " + _("(broken rubric)")(lang))
             click.echo(e.render(lang), err=True)
             status = EXIT_USAGE
             continue
-        bonus = f" + {rubric.bonus_score:g} bonus" if rubric.bonus_score else ""
-        checks = Text(f"{len(rubric.checks)} checks", f"검사 {len(rubric.checks)}개")(lang)
-        click.echo(f"{name:8} {rubric.title(lang)}  [{rubric.max_score:g} pts{bonus}, {checks}]")
+        n, pts = len(rubric.checks), points.number(rubric.max_score)
+        if rubric.bonus_score:
+            size = ngettext("{points} pts + {bonus} bonus, {n} check", "{points} pts + {bonus} bonus, {n} checks",
+                            n, points=pts, bonus=points.number(rubric.bonus_score))
+        else:
+            size = ngettext("{points} pts, {n} check", "{points} pts, {n} checks", n, points=pts)
+        click.echo(f"{name:8} {rubric.title(lang)}  [{size(lang)}]")
     sys.exit(status)
 
 
@@ -49,9 +54,11 @@ def explain(lab, rubric_file, lang):
         if spec.section != section:
             section = spec.section
             click.echo("\n" + click.style(spec.section_title(lang), bold=True))
-        bonus = " bonus" if spec.bonus else ""
-        click.echo(f"  {spec.id} [{spec.points:g} pts{bonus}] {spec.title(lang)}")
+        worth = points.number(spec.points)
+        line = (_("{id} [{points} pts bonus] {title}", id=spec.id, points=worth, title=spec.title) if spec.bonus
+                else _("{id} [{points} pts] {title}", id=spec.id, points=worth, title=spec.title))
+        click.echo(f"  {line(lang)}")
         click.echo(f"      {KINDS[spec.kind](spec.params).expectation()(lang)}")
         if spec.needs:
-            click.echo("      needs: " + ", ".join(spec.needs))
-        click.echo(f"      {Text('hint', '힌트')(lang)}: {spec.hint(lang)}")
+            click.echo("      " + _("needs: {checks}", checks=", ".join(spec.needs))(lang))
+        click.echo("      " + _("hint: {hint}", hint=spec.hint)(lang))

@@ -5,6 +5,8 @@ import sys
 
 import click
 
+from .. import points
+from ..text import ngettext
 from . import main
 from .common import EXIT_ENGINE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, LANG_OPTION, lang_of, say
 
@@ -70,7 +72,10 @@ def rubric_check(files, lang):
     for f in files:
         try:
             rubric = load(f)
-            click.echo(f"{f}: ok ({rubric.lab}, {len(rubric.checks)} checks, {rubric.max_score:g} pts)")
+            n = len(rubric.checks)
+            ok = ngettext("{file}: ok ({lab}, {n} check, {points} pts)", "{file}: ok ({lab}, {n} checks, {points} pts)",
+                          n, file=f, lab=rubric.lab, points=points.number(rubric.max_score))
+            click.echo(ok(lang))
             for warning in warnings(rubric):
                 click.echo(warning.render(lang), err=True)
         except RubricError as e:

@@ -15,13 +15,18 @@ from datetime import datetime, timezone
 from typing import IO, Iterable, Optional
 
 from ..points import text as fmt
+from ..text import Text, _, join, ngettext
 from .read import Record, Skip, Skipped, discover, read
 
 KEEP = ("newest", "best")
 
 
 class UsageError(Exception):
-    """The collection as a whole cannot be made (exit 2)."""
+    """The collection as a whole cannot be made (exit 2), and why (in the reader's language)."""
+
+    def __init__(self, message: Text):
+        super().__init__(str(message))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -95,15 +100,15 @@ def _read_all(paths: Iterable[str], key: Optional[bytes], book: Gradebook) -> li
         try:
             found = read(src, key)
         except Skip as e:
-            book.skipped.append(Skipped(src.path, str(e)))
+            book.skipped.append(Skipped(src.path, e.reason))
             continue
         except OSError as e:
-            book.skipped.append(Skipped(src.path, f"unreadable: {e.strerror or e}"))
+            book.skipped.append(Skipped(src.path, _("unreadable: {error}", error=str(e.strerror or e))))
             continue
         book.reports += 1
         records += found
     if book.files == 0:
-        raise UsageError("no reports found (grade reads *.json, *.xml and *.zip files)")
+        raise UsageError(_("no reports found (grade reads *.json, *.xml and *.zip files)"))
     return records
 
 
@@ -116,7 +121,8 @@ def _choose_lab(records: list[Record]) -> Optional[str]:
     tied = [name for name, count in labs.items() if count == n]
     if len(tied) > 1:
         counts = ", ".join(f"{name} ({count})" for name, count in sorted(labs.items()))
-        raise UsageError(f"the reports are of several labs in equal numbers: {counts}; choose one with --lab")
+        raise UsageError(_("the reports are of several labs in equal numbers: {counts}; choose one with --lab",
+                           counts=counts))
     return top
 
 
@@ -140,7 +146,7 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
     """The gradebook of every report under `paths`. With `key`, only reports whose signature it
     verifies are collected."""
     if keep not in KEEP:
-        raise UsageError(f"--keep must be one of {', '.join(KEEP)}")
+        raise UsageError(_("--keep must be one of {choices}", choices=", ".join(KEEP)))
     book = Gradebook(lab=lab, title=lab or "", keep=keep, verified=key is not None)
     records = _read_all(paths, key, book)
     if lab is None:
@@ -149,7 +155,8 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
     by_student: dict[str, list[Record]] = {}
     for r in records:
         if r.lab != lab:
-            book.skipped.append(Skipped(r.path, f"from another lab: {r.lab}, not {lab}"))
+            other = _("from another lab: {lab}, not {wanted}", lab=r.lab, wanted=lab or "-")
+            book.skipped.append(Skipped(r.path, other))
         else:
             by_student.setdefault(r.student, []).append(r)
     book.rows = [_row(student, lab or "", by_student[student], keep) for student in sorted(by_student)]
@@ -194,12 +201,20 @@ def write_csv(book: Gradebook, out: IO[str]) -> None:
                       row.kept.status, iso(row.kept.time), row.kept.time_from, row.runs, _cell(row.kept.path)])
 
 
-def summary(book: Gradebook) -> str:
+def summary(book: Gradebook) -> Text:
+    """One line: what was collected, what was merged, what was skipped."""
     runs = sum(r.runs for r in book.rows)
-    merged = (f"{book.merged} older run{'s' if book.merged != 1 else ''} merged (kept newest)" if book.keep == "newest"
-              else f"{book.merged} lower-scoring run{'s' if book.merged != 1 else ''} merged (kept best)")
-    verified = ", signatures verified" if book.verified else ""
-    skipped = f"{len(book.skipped)} skipped" if book.skipped else "none skipped"
-    return (f"collected {book.reports} report{'s' if book.reports != 1 else ''} of {book.lab or '-'}: "
-            f"{len(book.rows)} student{'s' if len(book.rows) != 1 else ''}, {runs} grading "
-            f"run{'s' if runs != 1 else ''}; {merged}{verified}; {skipped}")
+    collected = ngettext("collected {n} report of {lab}: {students}, {runs}",
+                         "collected {n} reports of {lab}: {students}, {runs}", book.reports, lab=book.lab or "-",
+                         students=ngettext("{n} student", "{n} students", len(book.rows)),
+                         runs=ngettext("{n} grading run", "{n} grading runs", runs))
+    merged: Text
+    if book.keep == "newest":
+        merged = ngettext("{n} older run merged (kept newest)", "{n} older runs merged (kept newest)", book.merged)
+    else:
+        merged = ngettext("{n} lower-scoring run merged (kept best)", "{n} lower-scoring runs merged (kept best)",
+                          book.merged)
+    if book.verified:
+        merged = join([merged, _("signatures verified")], ", ")
+    skipped = ngettext("{n} skipped", "{n} skipped", len(book.skipped)) if book.skipped else _("none skipped")
+    return join([collected, merged, skipped], "; ")

@@ -21,6 +21,7 @@ from .. import signing
 from ..points import CheckPoints
 from ..points import text as fmt
 from ..reports import junit
+from ..text import Text, _, verbatim
 
 EXTENSIONS = (".json", ".xml")
 UNKNOWN_STUDENTS = {"", "unknown"}  # `grade` writes "unknown" when it could not tell who ran it
@@ -31,7 +32,11 @@ TimeFrom = Literal["report", "file"]
 
 
 class Skip(Exception):
-    """A report that cannot go into the gradebook, and why."""
+    """A report that cannot go into the gradebook, and why (in the reader's language)."""
+
+    def __init__(self, reason: Text):
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 @dataclass
@@ -65,7 +70,7 @@ class Skipped:
     """A file or report left out of the gradebook, and why."""
 
     path: str
-    reason: str
+    reason: Text
 
 
 # ----------------------------------------------------------------------------------- discovery
@@ -82,7 +87,7 @@ def _zip_sources(path: str) -> Iterator[Source]:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as e:
-        raise Skip(f"unreadable zip archive: {e}") from None
+        raise Skip(_("unreadable zip archive: {error}", error=str(e))) from None
     with archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.is_dir() or not info.filename.lower().endswith(EXTENSIONS):
@@ -123,7 +128,7 @@ def discover(paths: Iterable[str]) -> Iterator[Union[Source, Skipped]]:
             try:
                 yield from _zip_sources(path)
             except Skip as e:
-                yield Skipped(path, str(e))
+                yield Skipped(path, e.reason)
         elif lower.endswith(EXTENSIONS) or not found:  # a file named outright is always tried
             try:
                 mtime = os.stat(path).st_mtime
@@ -134,14 +139,14 @@ def discover(paths: Iterable[str]) -> Iterator[Union[Source, Skipped]]:
 
 # ------------------------------------------------------------------------------------- reading
 
-def _number(value: Any, what: str) -> float:
+def _number(value: Any, what: Text) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise Skip(f"malformed: {what} is {value!r}, not a number") from None
+            raise Skip(_("malformed: {what} is {value}, not a number", what=what, value=repr(value))) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise Skip(f"malformed: {what} is not a finite number")
+        raise Skip(_("malformed: {what} is not a finite number", what=what))
     return float(value)
 
 
@@ -159,8 +164,10 @@ def _time(value: Any) -> Optional[float]:
 
 def _student(value: Any) -> str:
     if not isinstance(value, str) or value.strip() in UNKNOWN_STUDENTS:
-        shown = "missing" if value in (None, "") else f"{value!r}"
-        raise Skip(f"no student id (student is {shown}; grade it with --student ID or in GitLab CI)")
+        if value in (None, ""):
+            raise Skip(_("no student id (student is missing; grade it with --student ID or in GitLab CI)"))
+        raise Skip(_("no student id (student is {value}; grade it with --student ID or in GitLab CI)",
+                     value=repr(value)))
     return value.strip()
 
 
@@ -168,12 +175,15 @@ def _consistent(score: float, max_score: float, checks: list[CheckPoints]) -> No
     total = sum(c.score for c in checks)
     top = sum(c.max_score for c in checks if not c.bonus)
     if abs(total - score) > 0.01:
-        raise Skip(f"inconsistent: score {fmt(score)} is not the sum of its checks ({fmt(total)})")
+        raise Skip(_("inconsistent: score {score} is not the sum of its checks ({total})",
+                     score=fmt(score), total=fmt(total)))
     if abs(top - max_score) > 0.01:
-        raise Skip(f"inconsistent: max_score {fmt(max_score)} is not the sum of its checks' ({fmt(top)})")
+        raise Skip(_("inconsistent: max_score {max} is not the sum of its checks' ({total})",
+                     max=fmt(max_score), total=fmt(top)))
     for c in checks:
         if c.score < 0 or c.score > c.max_score + 0.01:
-            raise Skip(f"inconsistent: check {c.id} has {fmt(c.score)} of {fmt(c.max_score)} points")
+            raise Skip(_("inconsistent: check {id} has {score} of {max} points",
+                         id=c.id, score=fmt(c.score), max=fmt(c.max_score)))
 
 
 def _status(errored: bool, checks: list[CheckPoints]) -> Status:
@@ -188,36 +198,38 @@ def read_json(src: Source, key: Optional[bytes]) -> Record:
     try:
         data = json.loads(raw)
     except UnicodeDecodeError:
-        raise Skip("malformed JSON: not UTF-8 text") from None
+        raise Skip(_("malformed JSON: not UTF-8 text")) from None
     except json.JSONDecodeError as e:
         if not raw.strip():
-            raise Skip("empty file") from None
+            raise Skip(_("empty file")) from None
         if e.pos >= len(raw.rstrip()) or e.msg.startswith("Unterminated string"):
-            raise Skip(f"truncated JSON: it ends at byte {len(raw)} in the middle of the report") from None
-        raise Skip(f"malformed JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+            raise Skip(_("truncated JSON: it ends at byte {size} in the middle of the report", size=len(raw))) from None
+        # NOTE: {error} is Python's own JSON parser message, in English.
+        raise Skip(_("malformed JSON: {error} at line {line}, column {column}",
+                     error=e.msg, line=e.lineno, column=e.colno)) from None
     if not isinstance(data, dict) or "checks" not in data or "lab" not in data:
-        raise Skip("not a grade report (a JSON report has 'lab' and 'checks')")
+        raise Skip(_("not a grade report (a JSON report has 'lab' and 'checks')"))
     if key is not None:
         problem = signing.verify_json(data, key)
         if problem:
             raise Skip(problem)
     lab = data.get("lab")
     if not isinstance(lab, str) or not lab:
-        raise Skip("malformed: no lab id")
+        raise Skip(_("malformed: no lab id"))
     student = _student(data.get("student"))
     if not isinstance(data["checks"], list):
-        raise Skip("malformed: 'checks' is not a list")
+        raise Skip(_("malformed: 'checks' is not a list"))
     checks = []
     for i, c in enumerate(data["checks"]):
         if not isinstance(c, dict) or not isinstance(c.get("id"), str):
-            raise Skip(f"malformed: check {i + 1} has no id")
+            raise Skip(_("malformed: check {number} has no id", number=i + 1))
         checks.append(CheckPoints(
             id=c["id"], title=str(c.get("title") or c["id"]),
-            score=_number(c.get("score"), f"the score of {c['id']}"),
-            max_score=_number(c.get("max_score"), f"the max_score of {c['id']}"),
+            score=_number(c.get("score"), _("the score of {id}", id=c["id"])),
+            max_score=_number(c.get("max_score"), _("the max_score of {id}", id=c["id"])),
             bonus=bool(c.get("bonus")), passed=c.get("status") == "passed"))
-    score = _number(data.get("score"), "score")
-    max_score = _number(data.get("max_score"), "max_score")
+    score = _number(data.get("score"), verbatim("score"))
+    max_score = _number(data.get("max_score"), verbatim("max_score"))
     _consistent(score, max_score, checks)
     started = _time(data.get("started"))
     errored = bool(data.get("fault")) or any(c.get("status") == "error" for c in data["checks"])
@@ -234,16 +246,16 @@ def read_junit(src: Source, key: Optional[bytes]) -> list[Record]:
             for suite in junit.read(fh, key):
                 records.append(_junit_record(src, suite, key is not None))
         except junit.JUnitError as e:
-            raise Skip(str(e)) from None
+            raise Skip(e.reason) from None
     if not records:
-        raise Skip("not a grade report (no testsuite)")
+        raise Skip(_("not a grade report (no testsuite)"))
     return records
 
 
 def _junit_record(src: Source, suite: junit.Suite, verify: bool) -> Record:
     props = suite.properties
     if "lab" not in props:
-        raise Skip("not a grade report (its testsuite has no 'lab' property)")
+        raise Skip(_("not a grade report (its testsuite has no 'lab' property)"))
     if verify:
         reason = signing.verify(suite.computed, suite.signature)
         if reason:
@@ -252,10 +264,10 @@ def _junit_record(src: Source, suite: junit.Suite, verify: bool) -> Record:
         raise Skip(suite.problem)
     lab = props.get("lab") or ""
     if not lab:
-        raise Skip("malformed: no lab id")
+        raise Skip(_("malformed: no lab id"))
     student = _student(props.get("student"))
-    score = _number(props.get("score"), "the score property")
-    max_score = _number(props.get("max_score"), "the max_score property")
+    score = _number(props.get("score"), _("the score property"))
+    max_score = _number(props.get("max_score"), _("the max_score property"))
     checks = suite.cases
     _consistent(score, max_score, checks)
     started = _time(suite.timestamp) or _time(props.get("started"))
@@ -276,5 +288,5 @@ def read(src: Source, key: Optional[bytes]) -> list[Record]:
     if head.startswith(b"<") or (not head and src.path.lower().endswith(".xml")):
         return read_junit(src, key)
     if not head:
-        raise Skip("empty file")
-    raise Skip("not a grade report (neither JSON nor XML)")
+        raise Skip(_("empty file"))
+    raise Skip(_("not a grade report (neither JSON nor XML)"))

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from .. import refs
-from ..text import Text
+from ..text import Text, _, join, verbatim
 from .errors import OBJECT_FAULTS, EngineError, ObjectError
 from .journal import Journal
 from .probes import LOG_TAIL, Probes, is_probe
@@ -69,14 +69,12 @@ class Engine(Probes):
                 return missing
             said = str(e.explanation or e)
             if about is not None and (400 <= (e.status_code or 0) < 500 or OBJECT_FAULTS.search(said)):
-                raise ObjectError(Text(f"{about.en}: {said}", f"{about.ko}: {said}")) from None
-            raise EngineError(Text(f"the Docker Engine failed: {e.explanation or e}",
-                                   f"Docker 엔진 오류: {e.explanation or e}"), self.address) from None
+                raise ObjectError(join([about, verbatim(said)], ": ")) from None
+            # NOTE: {error} is the engine's own message, in English.
+            raise EngineError(_("the Docker Engine failed: {error}", error=said), self.address) from None
         except (docker.errors.DockerException, requests.RequestException, OSError) as e:
-            raise EngineError(Text(
-                f"lost the Docker Engine at {self.address}: {failure_summary(e)}",
-                f"{self.address}의 Docker 엔진과의 연결이 끊겼습니다: {failure_summary(e)}"),
-                self.address) from None
+            raise EngineError(_("lost the Docker Engine at {address}: {error}", address=self.address,
+                                error=failure_summary(e)), self.address) from None
 
     def _memoised(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """compute() once per key: the first worker to ask computes, the others wait for its
@@ -206,7 +204,7 @@ class Engine(Probes):
 
     def logs(self, container_id: str, tail: int = LOG_TAIL) -> str:
         """The start of the logs (what an app prints at start-up) and their last `tail` lines."""
-        about = Text("its logs cannot be read", "로그를 읽을 수 없습니다")
+        about = _("its logs cannot be read")
 
         def compute():
             head = self.call(self._log_head, container_id, missing=b"", about=about) or b""

@@ -7,7 +7,7 @@ import socket
 import ssl
 import sys
 
-from ..text import Text
+from ..text import Text, _
 from .api import DEFAULT_TIMEOUT, Engine
 from .errors import EngineUnavailable
 
@@ -31,83 +31,51 @@ def explain_connect_failure(exc: BaseException, address: str) -> Text:
     text = " ".join(str(c) for c in causes)
     sock = address[len("unix://"):] if address.startswith("unix://") else ""
     if address.startswith("npipe:") and sys.platform != "win32":
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: npipe:// is a Windows named pipe, and this "
-            "system is not Windows. Set DOCKER_HOST (or --host) to a unix:// socket or a tcp:// address.",
-            f"{address}에서 Docker 엔진에 연결할 수 없습니다. npipe://는 Windows의 named pipe인데 이 시스템은 "
-            "Windows가 아닙니다. DOCKER_HOST(또는 --host)를 unix:// 소켓이나 tcp:// 주소로 설정하세요.")
+        return _("Cannot reach the Docker Engine at {address}: npipe:// is a Windows named pipe, and this "
+                 "system is not Windows. Set DOCKER_HOST (or --host) to a unix:// socket or a tcp:// address.",
+                 address=address)
     if address.startswith("npipe:") and (any(isinstance(c, FileNotFoundError) for c in causes)
                                          or "cannot find the file" in text or "(2," in text):
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: the named pipe does not exist, so Docker "
-            "Desktop (or Podman machine) is not running. Start it, wait until it says it is running, "
-            "and run `grade` again. If your engine listens elsewhere, set DOCKER_HOST or use --host.",
-            f"{address}에서 Docker 엔진에 연결할 수 없습니다. named pipe가 없으니 Docker Desktop(또는 Podman "
-            "machine)이 실행 중이 아닙니다. 실행하고 준비될 때까지 기다린 뒤 `grade`를 다시 실행하세요. "
-            "엔진이 다른 주소에 있다면 DOCKER_HOST를 설정하거나 --host를 쓰세요.")
+        return _("Cannot reach the Docker Engine at {address}: the named pipe does not exist, so Docker "
+                 "Desktop (or Podman machine) is not running. Start it, wait until it says it is running, "
+                 "and run `grade` again. If your engine listens elsewhere, set DOCKER_HOST or use --host.",
+                 address=address)
     if sock and "podman" in sock and not os.path.exists(sock):
-        return Text(
-            f"Cannot reach Podman at {address}: the socket does not exist, so Podman's API service is "
-            "not running. Start it (`systemctl --user enable --now podman.socket`, or as root "
-            "`sudo systemctl enable --now podman.socket`; on a Mac or Windows `podman machine start`) "
-            "and run `grade` again.",
-            f"{address}에서 Podman에 연결할 수 없습니다. 소켓 파일이 없으니 Podman API 서비스가 실행 중이 "
-            "아닙니다. 서비스를 시작하고(`systemctl --user enable --now podman.socket`, root라면 "
-            "`sudo systemctl enable --now podman.socket`, Mac이나 Windows에서는 `podman machine start`) "
-            "`grade`를 다시 실행하세요.")
+        return _("Cannot reach Podman at {address}: the socket does not exist, so Podman's API service is "
+                 "not running. Start it (`systemctl --user enable --now podman.socket`, or as root "
+                 "`sudo systemctl enable --now podman.socket`; on a Mac or Windows `podman machine start`) "
+                 "and run `grade` again.", address=address)
     if sock and not os.path.exists(sock):
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: the socket does not exist, so Docker is "
-            "not running. Start Docker (Docker Desktop, or `sudo systemctl start docker`) and run "
-            "`grade` again. If your engine listens elsewhere, set DOCKER_HOST or use --host.",
-            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 소켓 파일이 없으니 Docker가 실행 중이 아닙니다. "
-            "Docker를 시작하고(Docker Desktop 또는 `sudo systemctl start docker`) `grade`를 다시 실행하세요. "
-            "엔진이 다른 주소에 있다면 DOCKER_HOST를 설정하거나 --host를 쓰세요.")
+        return _("Cannot reach the Docker Engine at {address}: the socket does not exist, so Docker is "
+                 "not running. Start Docker (Docker Desktop, or `sudo systemctl start docker`) and run "
+                 "`grade` again. If your engine listens elsewhere, set DOCKER_HOST or use --host.",
+                 address=address)
     if any(isinstance(c, PermissionError) for c in causes) or "Permission denied" in text:
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: permission denied on the socket. Add "
-            "yourself to the docker group (`sudo usermod -aG docker $USER`, then log out and in) or "
-            "run `sudo grade ...`.",
-            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 소켓에 접근 권한이 없습니다. "
-            "docker 그룹에 사용자를 추가하거나(`sudo usermod -aG docker $USER` 후 다시 로그인) "
-            "`sudo grade ...`로 실행하세요.")
+        return _("Cannot reach the Docker Engine at {address}: permission denied on the socket. Add "
+                 "yourself to the docker group (`sudo usermod -aG docker $USER`, then log out and in) or "
+                 "run `sudo grade ...`.", address=address)
     if any(isinstance(c, ssl.SSLError) for c in causes) or "SSL" in text or "certificate" in text:
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: the TLS handshake failed ({_short(causes)}). "
-            "Check that DOCKER_CERT_PATH holds ca.pem, cert.pem and key.pem for this engine and "
-            "that DOCKER_TLS_VERIFY is set only for TLS engines.",
-            f"{address}에서 Docker 엔진에 연결할 수 없습니다. TLS 연결에 실패했습니다({_short(causes)}). "
-            "DOCKER_CERT_PATH에 이 엔진의 ca.pem, cert.pem, key.pem이 있는지, TLS 엔진일 때만 "
-            "DOCKER_TLS_VERIFY를 설정했는지 확인하세요.")
+        # NOTE: {error} is the system's own message, in English.
+        return _("Cannot reach the Docker Engine at {address}: the TLS handshake failed ({error}). "
+                 "Check that DOCKER_CERT_PATH holds ca.pem, cert.pem and key.pem for this engine and "
+                 "that DOCKER_TLS_VERIFY is set only for TLS engines.", address=address, error=_short(causes))
     if "HTTPS server" in text or "TLS" in text:
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: it speaks TLS but the client does not. "
-            "Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the engine's client certificates.",
-            f"{address}의 Docker 엔진은 TLS를 쓰는데 클라이언트 설정에는 TLS가 없습니다. "
-            "DOCKER_TLS_VERIFY=1과 DOCKER_CERT_PATH(클라이언트 인증서 폴더)를 설정하세요.")
+        return _("Cannot reach the Docker Engine at {address}: it speaks TLS but the client does not. "
+                 "Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the engine's client certificates.",
+                 address=address)
     if any(isinstance(c, (socket.timeout, TimeoutError)) for c in causes) or "timed out" in text:
-        return Text(
-            f"The Docker Engine at {address} did not answer in time. Check that it is running and "
-            "not overloaded, or give it longer with --call-timeout.",
-            f"{address}의 Docker 엔진이 제시간에 응답하지 않았습니다. 엔진이 실행 중이고 과부하가 "
-            "아닌지 확인하거나 --call-timeout으로 시간을 늘리세요.")
+        return _("The Docker Engine at {address} did not answer in time. Check that it is running and "
+                 "not overloaded, or give it longer with --call-timeout.", address=address)
     if any(isinstance(c, socket.gaierror) for c in causes) or "resolve" in text.lower():
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: that host name does not resolve. Check "
-            "DOCKER_HOST (or --host).",
-            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 호스트 이름을 찾을 수 없습니다. "
-            "DOCKER_HOST(또는 --host)를 확인하세요.")
+        return _("Cannot reach the Docker Engine at {address}: that host name does not resolve. Check "
+                 "DOCKER_HOST (or --host).", address=address)
     if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
-        return Text(
-            f"Cannot reach the Docker Engine at {address}: the connection was refused, so no engine "
-            "is listening there. Start Docker, or point DOCKER_HOST (or --host) at your engine.",
-            f"{address}에서 Docker 엔진에 연결할 수 없습니다. 연결이 거부되었으니 그 주소에서 엔진이 "
-            "실행 중이 아닙니다. Docker를 시작하거나 DOCKER_HOST(또는 --host)를 엔진 주소로 설정하세요.")
-    return Text(
-        f"Cannot reach the Docker Engine at {address}: {_short(causes)}. Check that Docker is "
-        "running and that DOCKER_HOST (or --host) points at it.",
-        f"{address}에서 Docker 엔진에 연결할 수 없습니다: {_short(causes)}. Docker가 실행 중인지, "
-        "DOCKER_HOST(또는 --host)가 올바른지 확인하세요.")
+        return _("Cannot reach the Docker Engine at {address}: the connection was refused, so no engine "
+                 "is listening there. Start Docker, or point DOCKER_HOST (or --host) at your engine.",
+                 address=address)
+    # NOTE: {error} is the system's own message, in English.
+    return _("Cannot reach the Docker Engine at {address}: {error}. Check that Docker is "
+             "running and that DOCKER_HOST (or --host) points at it.", address=address, error=_short(causes))
 
 
 def failure_summary(exc: BaseException) -> str:

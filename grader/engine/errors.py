@@ -10,7 +10,7 @@ class EngineError(Exception):
     """The engine could not be reached or failed: never the student's fault."""
 
     def __init__(self, message: Text, address: str = ""):
-        super().__init__(message.en)
+        super().__init__(str(message))
         self.message = message
         self.address = address
 
@@ -25,7 +25,7 @@ class ObjectError(Exception):
     asked (failed, or that candidate skipped), never an engine fault."""
 
     def __init__(self, message: Text):
-        super().__init__(message.en)
+        super().__init__(str(message))
         self.message = message
 
 

@@ -8,7 +8,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from .. import match
-from ..text import Text
+from ..text import Text, _
 from .errors import EngineError, ObjectError
 from .journal import Journal
 from .protocol import FILE_CAP, PROBE_OUTPUT, FileRead, ProbeResult
@@ -67,8 +67,7 @@ class Probes:
         created = self.call(self.api.create_container, image, labels=self._labels(),
                             host_config=host_config, network_disabled=True, **kwargs)
         if created is None:
-            raise EngineError(Text(f"image {image} vanished while grading",
-                                   f"채점 중에 이미지 {image}이(가) 사라졌습니다"), self.address)
+            raise EngineError(_("image {image} vanished while grading", image=image), self.address)
         cid = created["Id"]
         with self._probes_lock:
             closed = self._closed
@@ -77,7 +76,7 @@ class Probes:
                 self.journal.add(cid)
         if closed:
             self._remove_probe(cid)
-            raise EngineError(Text("grading was interrupted", "채점이 중단되었습니다"), self.address)
+            raise EngineError(_("grading was interrupted"), self.address)
         return cid
 
     def _remove_probe(self, cid: str) -> None:
@@ -137,7 +136,7 @@ class Probes:
     def _read_archive(self, container_id: str, path: str, cap: int) -> FileRead | None:
         """One path of a container's file system through the archive API; None if it is not there."""
         got = self.call(self.api.get_archive, container_id, path,
-                        about=Text(f"{path} cannot be read", f"{path}을(를) 읽을 수 없습니다"))
+                        about=_("{path} cannot be read", path=path))
         if got is None:
             return None
         stream, stat = got
@@ -158,11 +157,9 @@ class Probes:
                 handle = tar.extractfile(member) if member is not None else None
                 data = handle.read(cap + 1) if handle is not None else b""
         except tarfile.TarError as e:  # the engine answered with something that is not the file
-            raise ObjectError(Text(f"could not read the file archive: {e}",
-                                   f"파일 아카이브를 읽을 수 없습니다: {e}")) from None
+            raise ObjectError(_("could not read the file archive: {error}", error=str(e))) from None
         except OSError as e:
-            raise EngineError(Text(f"could not read the file archive: {e}",
-                                   f"파일 아카이브를 읽을 수 없습니다: {e}"), self.address) from None
+            raise EngineError(_("could not read the file archive: {error}", error=str(e)), self.address) from None
         finally:
             reader.close()
         return FileRead(size=size, content=data[:cap], truncated=len(data) > cap)
@@ -196,8 +193,7 @@ class Probes:
                 done.set()
 
         try:
-            self.call(self.api.start, cid, about=Text("the container could not start",
-                                                      "컨테이너를 시작할 수 없습니다"))
+            self.call(self.api.start, cid, about=_("the container could not start"))
             reader = threading.Thread(target=read, daemon=True)
             reader.start()
             finished = done.wait(timeout)

@@ -1,6 +1,7 @@
 """The class report of `grade collect --html`: one self-contained HTML file (inline CSS and SVG, no
 script, nothing loaded from the network) with the score distribution, every check's pass rate
-(most missed first) and the student table. Every text from a report is escaped."""
+(most missed first) and the student table, in the reader's language (its `lang` attribute says
+which). Every text from a report is escaped."""
 from __future__ import annotations
 
 import statistics
@@ -9,6 +10,8 @@ from html import escape
 
 from ..collect.gradebook import Gradebook, PassRate, iso, summary
 from ..points import text as fmt
+from ..points import worth
+from ..text import Text, _
 
 BINS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100),
         (100, None)]
@@ -48,7 +51,7 @@ def _bin_of(percent: float) -> int:
     return len(BINS) - 1
 
 
-def histogram(percents: list[float]) -> str:
+def histogram(percents: list[float], lang: str) -> str:
     counts = [0] * len(BINS)
     for p in percents:
         counts[_bin_of(max(p, 0.0))] += 1
@@ -56,8 +59,9 @@ def histogram(percents: list[float]) -> str:
     width, height, left, bottom, gap = 720, 240, 40, 40, 6
     plot_h = height - bottom - 20
     bar_w = (width - left - 10) / len(BINS)
+    about = escape(_("Score distribution: students per score band")(lang))
     parts = [f'<svg id="histogram" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="Score distribution: students per score band">']
+             f'aria-label="{about}">']
     for tick in range(0, top + 1, max(1, top // 4 or 1)):
         y = 20 + plot_h - plot_h * tick / top
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eaeef2"/>'
@@ -74,16 +78,18 @@ def histogram(percents: list[float]) -> str:
             parts.append(f'<text x="{x + (bar_w - gap) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{n}</text>')
         parts.append(f'<text class="dim" x="{x + (bar_w - gap) / 2:.1f}" y="{height - bottom + 16}" '
                      f'text-anchor="middle">{label}</text>')
+    axis = _("score as a percentage of the maximum (bonus points can pass 100%)")(lang)
     parts.append(f'<text class="dim" x="{left + (width - left) / 2:.0f}" y="{height - 6}" text-anchor="middle">'
-                 f'score (% of the maximum; bonus points can pass 100%)</text></svg>')
+                 f'{escape(axis)}</text></svg>')
     return "".join(parts)
 
 
-def pass_rate_chart(rates: list[PassRate]) -> str:
+def pass_rate_chart(rates: list[PassRate], lang: str) -> str:
     row_h, label_w, bar_max, width = 26, 430, 300, 900
     height = row_h * len(rates) + 10
+    about = escape(_("Pass rate of every check, most missed first")(lang))
     parts = [f'<svg id="pass-rates" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="Pass rate of every check, most missed first">']
+             f'aria-label="{about}">']
     for i, pr in enumerate(rates):
         cid, title, mx, bonus = pr.check.id, pr.check.title, pr.check.max_score, pr.check.bonus
         passed, total, rate = pr.passed, pr.students, pr.rate
@@ -92,25 +98,36 @@ def pass_rate_chart(rates: list[PassRate]) -> str:
         label = f"{cid}: {title}"
         if len(label) > 62:
             label = label[:61] + "…"
-        extra = " bonus" if bonus else ""
+        tip = _("{id}: {title} ({worth}) — {passed}/{total} passed", id=cid, title=title, worth=worth(mx, bonus),
+                passed=passed, total=total)(lang)
+        counts = _("{passed}/{total} bonus", passed=passed, total=total)(lang) if bonus else f"{passed}/{total}"
         parts.append(
             f'<g class="rate" data-check="{escape(cid)}" data-passed="{passed}" data-total="{total}">'
-            f'<title>{escape(cid)}: {escape(title)} ({fmt(mx)} pts{extra}) — {passed}/{total} passed</title>'
+            f'<title>{escape(tip)}</title>'
             f'<text x="0" y="{y + 16}">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_max}" height="{row_h - 8}" fill="#eaeef2"/>'
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_max * rate:.1f}" height="{row_h - 8}" fill="{colour}"/>'
             f'<text x="{label_w + bar_max + 8}" y="{y + 16}">{rate * 100:.0f}% '
-            f'<tspan class="dim">({passed}/{total}{extra})</tspan></text></g>')
+            f'<tspan class="dim">({escape(counts)})</tspan></text></g>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def student_table(book: Gradebook) -> str:
-    head = ['<th>student</th>']
-    head += [f'<th class="check" title="{escape(c.id)}: {escape(c.title)} ({fmt(c.max_score)} pts'
-             f'{" bonus" if c.bonus else ""})"><span>{escape(c.id)}</span></th>' for c in book.checks]
-    head += ['<th class="num">score</th>', '<th class="num">%</th>', '<th>status</th>', '<th>graded (UTC)</th>',
-             '<th class="num">runs</th>']
+# How a record's status (a machine id in the CSV) reads in the class report.
+STATUS_WORDS: dict[str, Text] = {"complete": _("complete"), "incomplete": _("incomplete"), "error": _("error")}
+
+
+def student_table(book: Gradebook, lang: str) -> str:
+    def words(text: Text) -> str:
+        return escape(text(lang))
+
+    student, score, status, graded, runs = (words(t) for t in (
+        _("student"), _("score"), _("status"), _("graded (UTC)"), _("runs")))
+    head = [f'<th>{student}</th>']
+    head += [f'<th class="check" title="{escape(c.id)}: {escape(c.title)} ({words(worth(c.max_score, c.bonus))})">'
+             f'<span>{escape(c.id)}</span></th>' for c in book.checks]
+    head += [f'<th class="num">{score}</th>', '<th class="num">%</th>', f'<th>{status}</th>', f'<th>{graded}</th>',
+             f'<th class="num">{runs}</th>']
     rows = []
     for row in sorted(book.rows, key=lambda r: r.student.lower()):
         got = {c.id: c for c in row.kept.checks}
@@ -125,40 +142,49 @@ def student_table(book: Gradebook) -> str:
                 cells.append(f'<td class="mark {cls}" title="{fmt(c.score)}/{fmt(c.max_score)}">{mark}</td>')
         k = row.kept
         when = iso(k.time).replace("T", " ").replace("+00:00", "")
+        if k.time_from == "file":  # the report has no time of its own: its file's is shown, and said so
+            when = _("{time} (file time)", time=when)(lang)
         cells += [f'<td class="num">{fmt(k.score)}/{fmt(k.max_score)}</td>', f'<td class="num">{k.percent:.1f}</td>',
-                  f'<td class="status-{k.status}">{k.status}</td>',
-                  f'<td>{escape(when)}{" (file time)" if k.time_from == "file" else ""}</td>',
-                  f'<td class="num">{row.runs}</td>']
+                  f'<td class="status-{k.status}">{words(STATUS_WORDS[k.status])}</td>',
+                  f'<td>{escape(when)}</td>', f'<td class="num">{row.runs}</td>']
         rows.append(f'<tr data-student="{escape(row.student)}">{"".join(cells)}</tr>')
     return (f'<table id="students"><thead><tr>{"".join(head)}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
-def render(book: Gradebook) -> str:
+def render(book: Gradebook, lang: str = "en") -> str:
+    def words(text: Text) -> str:
+        return escape(text(lang))
+
     percents = [r.kept.percent for r in book.rows]
     complete = sum(1 for r in book.rows if r.kept.status == "complete")
     mean = statistics.mean(percents) if percents else 0.0
     median = statistics.median(percents) if percents else 0.0
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     title = f"{book.title} ({book.lab})" if book.title and book.title != book.lab else (book.lab or "grade")
-    cards = [(str(len(book.rows)), "students"), (f"{complete}", "with every check passed"),
-             (f"{mean:.1f}%", "mean score"), (f"{median:.1f}%", "median score"),
-             (str(book.merged), "runs merged"), (str(len(book.skipped)), "reports skipped")]
+    heading = _("Class report: {title}", title=title)
+    cards = [(str(len(book.rows)), _("students")), (f"{complete}", _("with every check passed")),
+             (f"{mean:.1f}%", _("mean score")), (f"{median:.1f}%", _("median score")),
+             (str(book.merged), _("runs merged")), (str(len(book.skipped)), _("reports skipped"))]
     skipped = ""
     if book.skipped:
-        items = "".join(f"<li>{escape(s.path)}: {escape(s.reason)}</li>" for s in book.skipped)
-        skipped = f'<h2>Skipped reports ({len(book.skipped)})</h2><ul class="skipped">{items}</ul>'
+        items = "".join(f"<li>{escape(s.path)}: {words(s.reason)}</li>" for s in book.skipped)
+        skipped_heading = words(_("Skipped reports ({count})", count=len(book.skipped)))
+        skipped = f'<h2>{skipped_heading}</h2><ul class="skipped">{items}</ul>'
+    meta = words(_("{summary}. Made by {command} at {time}.", summary=summary(book), command="grade collect", time=now))
+    distribution, by_rate, students = (words(t) for t in (
+        _("Score distribution"), _("Checks by pass rate (most missed first)"), _("Students")))
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>Class report: {escape(title)}</title>'
+        f'<html lang="{escape(lang)}"><head><meta charset="utf-8"><title>{words(heading)}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<style>{CSS}</style></head><body>"
-        f"<h1>Class report: {escape(title)}</h1>"
-        f'<p class="meta">{escape(summary(book))}. Made by grade collect at {now}.</p>'
-        '<div class="cards">' + "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
+        f"<h1>{words(heading)}</h1>"
+        f'<p class="meta">{meta}</p>'
+        '<div class="cards">' + "".join(f'<div class="card"><b>{escape(v)}</b><span>{words(k)}</span></div>'
                                           for v, k in cards) + "</div>"
-        f"<h2>Score distribution</h2>{histogram(percents)}"
-        f"<h2>Checks by pass rate (most missed first)</h2>{pass_rate_chart(book.pass_rates())}"
-        f"<h2>Students</h2>{student_table(book)}"
+        f"<h2>{distribution}</h2>{histogram(percents, lang)}"
+        f"<h2>{by_rate}</h2>{pass_rate_chart(book.pass_rates(), lang)}"
+        f"<h2>{students}</h2>{student_table(book, lang)}"
         f"{skipped}</body></html>\n"
     )

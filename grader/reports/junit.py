@@ -5,6 +5,9 @@ GitLab shows `classname` as the suite and compares test names across pipelines, 
 the check id, title and maximum points (never the earned points); the reason, evidence and hint go
 in the element text, because GitLab ignores `message` attributes and properties. The earned points
 are the text's first line, `earned: N/M` (`획득: N/M` in Korean), which is how they are read back.
+The words around the numbers come from the catalog like every other sentence; the reader accepts
+them in every language the grader speaks, so `grade collect` reads a Korean report as it reads an
+English one.
 
 Reading streams the document with iterparse and drops each testcase once read, so memory grows
 with the number of suites, not the size of the file.
@@ -16,36 +19,33 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cache
 from typing import IO, Any, Iterator, Optional
 
 from .. import points, signing
 from ..model import Report, Result, Status
+from ..text import LANGS, Text, _
 
-EARNED = {"en": "earned", "ko": "획득"}
-HINT = {"en": "hint", "ko": "힌트"}
-
-_CASE_NAME = re.compile(r"^(?P<id>[^:\s]+): (?P<title>.*) \((?P<max>\d+(?:\.\d+)?) pts?(?P<bonus> bonus)?\)$", re.S)
-_EARNED_LINE = re.compile(r"^\s*(?:" + "|".join(map(re.escape, EARNED.values()))
-                          + r"): (?P<score>-?\d+(?:\.\d+)?)/(?P<max>\d+(?:\.\d+)?)")
+_CASE_NAME = re.compile(r"^(?P<id>[^:\s]+): (?P<title>.*) \((?P<worth>[^()]*)\)$", re.S)
+_NUMBER = r"\d+(?:\.\d+)?"
 
 
 # --------------------------------------------------------------------------------------- writing
 
-def _points(x: float) -> str:
-    return f"{points.number(x)} pt" if x == 1 else f"{points.number(x)} pts"
+def _earned(score: Any, max_score: Any) -> Text:
+    # NOTE: the first line of a check's text in the JUnit report; grade collect reads the points back from it.
+    return _("earned: {score}/{max}", score=score, max=max_score)
 
 
 def case_name(result: Result, lang: str) -> str:
-    bonus = " bonus" if result.bonus else ""
-    return f"{result.id}: {result.title(lang)} ({_points(result.max_score)}{bonus})"
+    return f"{result.id}: {result.title(lang)} ({points.worth(result.max_score, result.bonus)(lang)})"
 
 
 def _body(result: Result, lang: str) -> str:
-    lines = [f"{EARNED[lang]}: {points.number(result.score)}/{points.number(result.max_score)}",
-             result.message(lang)]
+    lines = [_earned(points.number(result.score), points.number(result.max_score))(lang), result.message(lang)]
     lines += [f"  {e(lang)}" for e in result.evidence]
     if not result.passed:
-        lines.append(f"{HINT[lang]}: {result.hint(lang)}")
+        lines.append(_("hint: {hint}", hint=result.hint)(lang))
     return "\n".join(lines)
 
 
@@ -96,7 +96,34 @@ def render(report: Report, lang: str, key: Optional[bytes] = None) -> str:
 # --------------------------------------------------------------------------------------- reading
 
 class JUnitError(ValueError):
-    """A document that is not a readable `grade` JUnit report, and why."""
+    """A document that is not a readable `grade` JUnit report, and why (in the reader's language)."""
+
+    def __init__(self, reason: Text):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+@cache
+def _readers() -> tuple[tuple[tuple[re.Pattern[str], bool], ...], tuple[re.Pattern[str], ...]]:
+    """Patterns that read the worth at the end of a test name (and whether it is a bonus) and the
+    `earned: N/M` line back, in every language the grader writes them in: each message rendered
+    with placeholders that become the number groups."""
+    score, top = "\x00score\x00", "\x00max\x00"
+
+    def pattern(rendered: str, prefix: str, suffix: str) -> re.Pattern[str]:
+        body = re.escape(rendered).replace(re.escape(score), f"(?P<score>-?{_NUMBER})")
+        return re.compile(prefix + body.replace(re.escape(top), f"(?P<max>{_NUMBER})") + suffix)
+
+    worth: dict[str, tuple[re.Pattern[str], bool]] = {}
+    earned: dict[str, re.Pattern[str]] = {}
+    for lang in LANGS:
+        for bonus in (False, True):
+            for n in (1, 2):  # both plural forms (their count is the placeholder, not n)
+                text = points.worth(top, bonus, n)(lang)
+                worth[text] = (pattern(text, "^", "$"), bonus)
+        text = _earned(score, top)(lang)
+        earned[text] = pattern(text, r"^\s*", "")
+    return tuple(worth.values()), tuple(earned.values())
 
 
 @dataclass
@@ -108,7 +135,7 @@ class Suite:
     errors: Optional[str] = None  # the suite's `errors` attribute
     cases: list[points.CheckPoints] = field(default_factory=list)
     errored: bool = False  # a testcase is an engine error, not the student's fault
-    problem: Optional[str] = None  # the first testcase that could not be read, and why
+    problem: Optional[Text] = None  # the first testcase that could not be read, and why
     computed: Optional[str] = None  # the signature computed with the key, when one was given
     signature: Optional[str] = None  # the signature property's value, when there is one
 
@@ -117,21 +144,28 @@ def parse_case(elem: ET.Element) -> tuple[points.CheckPoints, bool]:
     """A testcase element as a check's points and whether it is an engine error; JUnitError when
     it is not one `grade` wrote."""
     name = elem.get("name") or ""
+    worth_readers, earned_readers = _readers()
     m = _CASE_NAME.match(name)
-    if not m:
-        raise JUnitError(f"not a grade report: test name {name[:60]!r} is not 'id: title (N pts)'")
+    worth, bonus = None, False
+    for reader, is_bonus in worth_readers:
+        worth, bonus = (reader.match(m["worth"]) if m else None), is_bonus
+        if worth:
+            break
+    if not m or not worth:
+        raise JUnitError(_("not a grade report: test name {name} is not 'id: title (N pts)'", name=repr(name[:60])))
     kids = {signing.local_name(k.tag): k for k in elem}
     outcome = kids.get("error") if "error" in kids else kids.get("failure")
     body = outcome if outcome is not None else kids.get("system-out")
     text = (body.text or "") if body is not None else ""
-    earned = _EARNED_LINE.match(text)
+    earned = next((e for e in (r.match(text) for r in earned_readers) if e), None)
     if not earned:
-        raise JUnitError(f"malformed: test {m['id']} has no 'earned: N/M' line")
-    max_score = float(m["max"])
+        raise JUnitError(_("malformed: test {id} has no 'earned: N/M' line", id=m["id"]))
+    max_score = float(worth["max"])
     if abs(float(earned["max"]) - max_score) > 0.01:
-        raise JUnitError(f"inconsistent: test {m['id']} is worth {m['max']} by its name, {earned['max']} by its text")
+        raise JUnitError(_("inconsistent: test {id} is worth {name_max} by its name, {text_max} by its text",
+                           id=m["id"], name_max=worth["max"], text_max=earned["max"]))
     passed = outcome is None and "skipped" not in kids
-    return (points.CheckPoints(m["id"], m["title"], float(earned["score"]), max_score, bool(m["bonus"]), passed),
+    return (points.CheckPoints(m["id"], m["title"], float(earned["score"]), max_score, bonus, passed),
             "error" in kids)
 
 
@@ -158,12 +192,14 @@ class _CountingReader(io.RawIOBase):
 def _xml_problem(e: ET.ParseError, raw_len: int) -> JUnitError:
     msg = str(e)
     if raw_len == 0:
-        return JUnitError("empty file")
+        return JUnitError(_("empty file"))
     if msg.startswith("no element found"):
-        return JUnitError("truncated XML: the document ends before its last element closes")
+        return JUnitError(_("truncated XML: the document ends before its last element closes"))
+    # NOTE: {error} is the XML parser's own message, in English.
     if msg.startswith("unclosed token"):
-        return JUnitError(f"truncated XML: it ends inside a tag ({msg})")
-    return JUnitError(f"malformed XML: {msg}")
+        return JUnitError(_("truncated XML: it ends inside a tag ({error})", error=msg))
+    # NOTE: {error} is the XML parser's own message, in English.
+    return JUnitError(_("malformed XML: {error}", error=msg))
 
 
 def read(source: IO[bytes], key: Optional[bytes] = None) -> Iterator[Suite]:
@@ -206,7 +242,7 @@ def read(source: IO[bytes], key: Optional[bytes] = None) -> Iterator[Suite]:
                             suite.cases.append(case)
                             suite.errored |= errored
                         except JUnitError as e:
-                            suite.problem = str(e)
+                            suite.problem = e.reason
                     elem.clear()
             depth -= 1
     except ET.ParseError as e:

@@ -14,10 +14,9 @@ import unicodedata
 
 from ..model import Report, Result
 from ..rubric import CheckSpec, Rubric
+from ..text import _
 from . import terminal
 
-WAITING = {"en": ("… {title} ({s} s): waiting for {what}", "… {title} ({s} s)"),
-           "ko": ("… {title} ({s}초째 기다리는 중): {what}", "… {title} ({s}초째)")}
 TICK = 1.0  # seconds between redraws of the running lines
 
 
@@ -109,9 +108,12 @@ class Live:
         out = []
         for spec, since in sorted(self.running.values(), key=lambda x: self.order.index(x[0].id)):
             what = _waits_for(spec)
-            pattern = WAITING[self.lang][0 if what else 1]
-            text = pattern.format(title=terminal.visible(spec.title(self.lang)), s=int(now - since),
-                                  what=what(self.lang) if what else "")
+            title, seconds = terminal.visible(spec.title(self.lang)), int(now - since)
+            if what is not None:
+                line = _("… {title} ({seconds} s): waiting for {what}", title=title, seconds=seconds, what=what)
+            else:
+                line = _("… {title} ({seconds} s)", title=title, seconds=seconds)
+            text = line(self.lang)
             out.append(terminal.styler(self.color)(_fit("  " + text, columns), dim=True))
         return out
 
