@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .text import Text, ngettext, verbatim
+from .text import Text, ngettext
 
 
 class Status(str, Enum):
@@ -37,12 +37,6 @@ class Outcome:
     # What to type instead of the rubric's hint, when the check knows better for this engine
     # (e.g. the engine has no default bridge, so the rubric's --publish cannot work there).
     hint: Text | None = None
-
-    def __post_init__(self):
-        # TRANSITION: evidence given as plain strings is shown as it is (see text.Text.__new__).
-        if any(isinstance(e, str) for e in self.evidence):
-            object.__setattr__(self, "evidence", tuple(verbatim(e) if isinstance(e, str) else e
-                                                       for e in self.evidence))
 
 
 @dataclass(frozen=True)

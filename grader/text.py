@@ -30,13 +30,6 @@ Field = Union[str, int, float, "Text"]
 class Text:
     """Something a person reads, rendered in a language only when it is shown."""
 
-    def __new__(cls, *args, **kwargs):
-        # TRANSITION: an old inline `Text(en, ko)` pair still renders while the code moves to
-        # catalog messages; tests/unit/test_catalog.py fails until none is left, then this goes.
-        if cls is Text:
-            return Authored(*args, **kwargs)
-        return super().__new__(cls)
-
     def __call__(self, lang: str) -> str:
         raise NotImplementedError
 
@@ -97,9 +90,6 @@ class Authored(Text):
 
     def __call__(self, lang: str) -> str:
         return self.ko if lang == "ko" else self.en
-
-    def __add__(self, other: Authored) -> Authored:  # TRANSITION (see Text.__new__)
-        return Authored(self.en + other.en, self.ko + other.ko)
 
     @classmethod
     def of(cls, pair: Mapping[str, str]) -> Authored:

@@ -62,19 +62,11 @@ class Check:
 
 
 def passed(message: Text, *evidence: Text) -> Outcome:
-    return Outcome(True, *_transition(message, evidence))
+    return Outcome(True, message, tuple(evidence))
 
 
 def failed(message: Text, *evidence: Text) -> Outcome:
-    return Outcome(False, *_transition(message, evidence))
-
-
-def _transition(message, evidence) -> tuple[Text, tuple[Text, ...]]:
-    # TRANSITION: the old call form passed(en, ko, *evidence) still works while kinds move to
-    # catalog messages (see text.Text.__new__); removed with it.
-    if isinstance(message, str):
-        message, evidence = Text(message, evidence[0]), evidence[1:]
-    return message, tuple(evidence)
+    return Outcome(False, message, tuple(evidence))
 
 
 def decisive(outcomes: list[Outcome]) -> Outcome | None:
