@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol, Union
 
 from . import refs
 from .checks import KINDS
+from .engine import EngineError
 from .engine.events import Event, Lost, silent_builds
 from .grading import grade
 from .model import Report, Result, Status
@@ -121,10 +122,13 @@ class Watcher:
             self._names = self.engine.image_names()
             self._grade(None)
             while True:
-                change = self._next_change(stream)
-                if isinstance(change, Lost):
-                    return change
-                self._apply(change)
+                try:
+                    change = self._next_change(stream)
+                    if isinstance(change, Lost):
+                        return change
+                    self._apply(change)
+                except EngineError as e:  # reading the image listing: the engine went away
+                    return Lost(e.message)
         finally:
             stream.close()
 
