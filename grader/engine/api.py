@@ -309,13 +309,15 @@ class Engine(Probes):
 
 # Which memoised answers a change to which kinds of object can make stale (Engine.forget).
 _FIXED = {"history", "file"}  # keyed by an image id, whose content never changes
+_ANY = {"image", "container", "volume", "network"}
 _STALE_AFTER = {
     "image": {"image"}, "images": {"image"}, "tags": {"image"}, "tags-by-image": {"image"},
     "all-tags": {"image"},
     "container": {"container", "network"}, "inspect": {"container", "network"},
-    "logs": {"container"}, "container-file": {"container"},
     "from": {"container", "image"},
-    "volume": {"volume"}, "volume-users": {"volume", "container"}, "volume-file": {"volume", "container"},
+    "volume": {"volume"}, "volume-users": {"volume", "container"},
+    # What a running container writes changes with no event at all: read again after any change.
+    "logs": _ANY, "container-file": _ANY, "volume-file": _ANY,
 }
 
 

@@ -70,5 +70,6 @@ def test_forgetting_a_kind_of_object_keeps_what_cannot_change():
         engine._memoised(key, lambda: "old")
     engine.forget({"container"})
     assert set(engine._memo) == {("image", "web-ping"), ("history", "sha256:1"), ("file", "sha256:1", "/a", 10)}
+    engine._memoised(("logs", "c1", 200), lambda: "old")  # a running container's logs grow with no event
     engine.forget({"image"})
     assert set(engine._memo) == {("history", "sha256:1"), ("file", "sha256:1", "/a", 10)}
