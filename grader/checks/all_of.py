@@ -12,7 +12,7 @@ from .base import KINDS, Check, register
 @register
 class AllOf(Check):
     kind = "all"
-    reacts_to = frozenset({"parts"})  # what a watch re-grades it after (grader/watch.py)
+    reacts_to = frozenset({"parts"})  # see grader/watch.py
     schema = {
         "checks": {
             "type": "array", "minItems": 1,

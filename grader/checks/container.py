@@ -48,7 +48,7 @@ def pattern_for(template: str, env: dict) -> str | None:
 @register
 class Container(Check):
     kind = "container"
-    reacts_to = frozenset({"container", "image", "running"})  # what a watch re-grades it after (grader/watch.py)
+    reacts_to = frozenset({"container", "image", "running"})  # see grader/watch.py
     schema = {
         "name": LOOKUP_SCHEMA["name"],
         "image": LOOKUP_SCHEMA["image"],

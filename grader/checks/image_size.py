@@ -45,7 +45,7 @@ def size_of(attrs: dict) -> int:
 @register
 class ImageSize(Check):
     kind = "image_size"
-    reacts_to = frozenset({"image"})  # what a watch re-grades it after (grader/watch.py)
+    reacts_to = frozenset({"image"})  # see grader/watch.py
     schema = {
         "image": IMAGE_REF,
         "max_size": {"oneOf": [{"type": "integer", "minimum": 1},
