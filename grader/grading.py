@@ -109,7 +109,8 @@ class _Results(dict):
 
 def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = None,
           on_progress: Callable[[CheckSpec], None] | None = None,
-          on_result: Callable[[Result], None] | None = None) -> Report:
+          on_result: Callable[[Result], None] | None = None,
+          keep: Callable[[CheckSpec], Result | None] | None = None) -> Report:
     """Grade every check; with a `budget` (seconds), checks still running when it is spent are
     errors (the engine is too slow: not the student's fault) and their probes are removed.
 
@@ -118,7 +119,9 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
     stuck in I/O is left behind, never waited for.
 
     `on_progress(spec)` is called when a check starts running, `on_result(result)` when its
-    result is known; both on the calling thread (the terminal shows progress through them)."""
+    result is known; both on the calling thread (the terminal shows progress through them).
+    `keep(spec)`, asked when a check could run, may give an earlier result to use instead (a
+    watch re-grades only what a change on the engine can affect)."""
     report = Report(lab=rubric.lab, title=rubric.title, student=student, engine=dict(engine.info))
     start = time.monotonic()
     deadline = start + budget if budget else None
@@ -145,6 +148,8 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
                                      ", ")
                         results[spec.id] = _result(spec, Status.SKIPPED, Outcome(False, _(
                             "not checked: it needs {checks} to pass first", checks=named)))
+                    elif keep is not None and (kept := keep(spec)) is not None:
+                        results[spec.id] = kept
                     else:
                         running[pool.submit(run_check, spec, engine)] = spec
                         if on_progress is not None:

@@ -16,7 +16,7 @@ import gettext
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Union
 
@@ -40,7 +40,7 @@ class Text:
         return self("en")
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """The compiled catalog for `lang`; English (the source language) needs none."""
     if lang == "en":

@@ -12,6 +12,7 @@ from .base import KINDS, Check, register
 @register
 class AllOf(Check):
     kind = "all"
+    reacts_to = frozenset({"parts"})  # see grader/watch.py
     schema = {
         "checks": {
             "type": "array", "minItems": 1,

@@ -32,6 +32,7 @@ class Check:
     kind: ClassVar[str]
     schema: ClassVar[dict] = {}
     required: ClassVar[tuple[str, ...]] = ()
+    reacts_to: ClassVar[frozenset[str]] = frozenset({"image", "container", "volume", "network", "running"})
 
     def __init__(self, params: dict):
         self.params = params

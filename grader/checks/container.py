@@ -48,6 +48,7 @@ def pattern_for(template: str, env: dict) -> str | None:
 @register
 class Container(Check):
     kind = "container"
+    reacts_to = frozenset({"container", "image", "running"})  # see grader/watch.py
     schema = {
         "name": LOOKUP_SCHEMA["name"],
         "image": LOOKUP_SCHEMA["image"],

@@ -19,6 +19,7 @@ from .lookup import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 @register
 class ContainerFile(Check):
     kind = "container_file"
+    reacts_to = frozenset({"container", "image", "running"})  # see grader/watch.py
     schema = {
         **LOOKUP_SCHEMA,
         "path": {"type": "string", "pattern": "^/", "description": "Absolute path in the container."},

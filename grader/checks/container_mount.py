@@ -27,6 +27,7 @@ def describe(mount: dict) -> Text:
 @register
 class ContainerMount(Check):
     kind = "container_mount"
+    reacts_to = frozenset({"container", "image"})  # see grader/watch.py
     schema = {
         **LOOKUP_SCHEMA,
         "type": {"enum": TYPES, "description": "bind (a host path), volume (named or anonymous) or tmpfs."},

@@ -70,6 +70,7 @@ def bridge_fix(attrs: dict, port: str, host_port: str) -> Text:
 @register
 class ContainerPort(Check):
     kind = "container_port"
+    reacts_to = frozenset({"container", "image", "network"})  # see grader/watch.py
     schema = {
         **LOOKUP_SCHEMA,
         "port": CONTAINER_PORT,

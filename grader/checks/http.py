@@ -91,6 +91,7 @@ def get(url: str, timeout: float, cap: int, method: str = "GET",
 @register
 class Http(Check):
     kind = "http"
+    reacts_to = frozenset({"container", "image", "network", "running"})  # see grader/watch.py
     schema = {
         "port": {"type": "integer", "minimum": 1, "maximum": 65535,
                  "description": "The published host port (8088 in --publish 8088:80)."},

@@ -34,6 +34,7 @@ def digests_for(image: dict, ref: str) -> list[str]:
 @register
 class Image(Check):
     kind = "image"
+    reacts_to = frozenset({"image"})  # see grader/watch.py
     schema = {
         "image": IMAGE_REF,
         "tag_matches": {**REGEX, "description": "Instead of `image`: some tag on the engine, written as "

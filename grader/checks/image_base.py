@@ -33,6 +33,7 @@ def added(engine, image: dict, base: dict) -> int:
 @register
 class ImageBase(Check):
     kind = "image_base"
+    reacts_to = frozenset({"image"})  # see grader/watch.py
     schema = {
         "image": IMAGE_REF, "base": IMAGE_REF,
         "not_on": {"oneOf": [IMAGE_REF, {"type": "array", "items": IMAGE_REF, "minItems": 1}],

@@ -27,6 +27,7 @@ from .base import IMAGE_REF, Check, failed, passed, register, require_image
 @register
 class ImageCommit(Check):
     kind = "image_commit"
+    reacts_to = frozenset({"image", "container"})  # see grader/watch.py
     schema = {"image": IMAGE_REF, "base": {**IMAGE_REF, "description": "The image the committed container ran."}}
     required = ("image", "base")
 

@@ -16,6 +16,7 @@ STRINGS = {"type": "array", "items": {"type": "string"}}
 @register
 class ImageConfig(Check):
     kind = "image_config"
+    reacts_to = frozenset({"image"})  # see grader/watch.py
     schema = {
         "image": IMAGE_REF,
         "env": {**match.MAP_SCHEMA, "description": "Variable: exact value, or {equals|matches|not|present}."},

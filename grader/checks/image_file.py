@@ -16,6 +16,7 @@ from .own_work import NOT_BASE, require_own
 @register
 class ImageFile(Check):
     kind = "image_file"
+    reacts_to = frozenset({"its-image"})  # see grader/watch.py
     schema = {
         "image": IMAGE_REF,
         "path": {"type": "string", "pattern": "^/", "description": "Absolute path in the image."},

@@ -12,6 +12,7 @@ from .own_work import NOT_BASE, require_own
 @register
 class ImageHistory(Check):
     kind = "image_history"
+    reacts_to = frozenset({"image"})  # see grader/watch.py
     schema = {
         "image": {**IMAGE_REF, "description": "The image to read; or give `repository`."},
         "repository": {"type": "string", "minLength": 1,

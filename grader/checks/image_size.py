@@ -45,6 +45,7 @@ def size_of(attrs: dict) -> int:
 @register
 class ImageSize(Check):
     kind = "image_size"
+    reacts_to = frozenset({"image"})  # see grader/watch.py
     schema = {
         "image": IMAGE_REF,
         "max_size": {"oneOf": [{"type": "integer", "minimum": 1},

@@ -47,6 +47,7 @@ def repository_path(ref: str) -> str:
 @register
 class Registry(Check):
     kind = "registry"
+    reacts_to = frozenset({"container", "image", "network", "running"})  # see grader/watch.py
     schema = {
         **LOOKUP_SCHEMA,
         "port": {"type": "integer", "minimum": 1, "maximum": 65535,

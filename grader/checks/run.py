@@ -20,6 +20,7 @@ MAX_TIMEOUT = 60
 @register
 class Run(Check):
     kind = "run"
+    reacts_to = frozenset({"its-image"})  # see grader/watch.py
     schema = {
         "image": IMAGE_REF,
         "env": {"type": "object", "additionalProperties": {"type": "string"},

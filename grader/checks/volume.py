@@ -20,6 +20,7 @@ DEFAULT_PROBE_IMAGE = "diamol/base"
 @register
 class Volume(Check):
     kind = "volume"
+    reacts_to = frozenset({"volume", "container", "running"})  # see grader/watch.py
     schema = {
         "name": {"type": "string", "minLength": 1, "description": "The volume's exact name."},
         "path": {"type": "string", "minLength": 1,

@@ -37,8 +37,11 @@ from .common import (
               help="Seconds the whole grading may take; checks still running then are errors.")
 @click.option("--call-timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
               help="Seconds to wait for each engine call.")
+@click.option("--watch", is_flag=True,
+              help="Keep watching the engine: after each change, re-grade what it can affect and update "
+                   "the checklist, until Ctrl-C (the reports are written then).")
 @LANG_OPTION
-def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_timeout, lang):
+def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_timeout, watch, lang):
     """Grade LAB (a bundled rubric, see `grade list`) on your Docker Engine: `grade ch03`."""
     lang = lang_of(lang)
     rubric = load_rubric(lab, rubric_file, lang)
@@ -53,6 +56,8 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
     from ..session import engine_session
 
     student = student or default_student()
+    if watch:
+        _watch(rubric, host, call_timeout, student, timeout, lang, json_path, junit_path)
     reached = False
     # On a terminal, results appear as checks finish and running probes show their wait; piped
     # (CI logs), the report is printed once at the end, as stable plain text.
@@ -86,3 +91,56 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
         written &= write(junit_path, junit.render(report, lang, key_from_env()), lang)
     code = report.exit_code()
     sys.exit(EXIT_REPORT_UNWRITTEN if not written and code != EXIT_ENGINE else code)
+
+
+def _watch(rubric, host, call_timeout, student, timeout, lang, json_path, junit_path):
+    """`grade LAB --watch`: the checklist follows the engine until Ctrl-C (or SIGTERM), which
+    exits 130, or until the engine is lost, which exits 3; either way the last checklist stays on
+    the screen, the probes are removed and --json/--junit get the last grading. `--timeout`
+    bounds each grading. Piped, each re-grade prints the checks whose status changed."""
+    from ..engine import EngineError
+    from ..grading import unreachable_report
+    from ..reports.live import WatchLog, WatchScreen
+    from ..session import engine_session
+    from ..watch import Watcher
+
+    watcher: Watcher | None = None
+    view: WatchScreen | WatchLog | None = None
+    try:
+        with engine_session(host, call_timeout) as engine:
+            if sys.stdout.isatty():
+                view = WatchScreen(rubric, lang, color=True, address=engine.address)
+                view.open(student)
+            else:
+                view = WatchLog(rubric, lang, address=engine.address)
+            watcher = Watcher(rubric, engine, student, timeout, view)
+            lost = watcher.run()
+        view.close(watcher.report)  # the session is over: its probes are removed
+        lab = rubric.lab
+        say(_("{lost}. The checklist above is the last one graded; run `grade {lab} --watch` again once the "
+              "engine is back.", lost=lost.message, lab=lab), lang)
+        code = EXIT_ENGINE
+        report = watcher.report
+        if report is not None:
+            report.fault = report.fault or lost.message
+    except EngineError as e:  # could not connect, or the engine failed before the first grading
+        if view is not None:
+            view.close(watcher.report if watcher else None)
+        say(e.message, lang)
+        code = EXIT_ENGINE
+        report = (watcher.report if watcher else None) or unreachable_report(rubric, student, e)
+    except KeyboardInterrupt:
+        if view is not None:
+            view.close(watcher.report if watcher else None)
+        say(_("Interrupted: grading stopped and its probe containers were removed."), lang)
+        code = EXIT_INTERRUPTED
+        report = watcher.report if watcher else None
+    if report is not None:  # a report that cannot be written is named on stderr; the exit code stays
+        from ..reports import json_report, junit
+        from ..signing import key_from_env
+
+        if json_path:
+            write(json_path, json_report.render(report, lang, key_from_env()), lang)
+        if junit_path:
+            write(junit_path, junit.render(report, lang, key_from_env()), lang)
+    sys.exit(code)

@@ -97,6 +97,45 @@ class Engine(Probes):
         slot.set_result(value)
         return value
 
+    # ---- watching: what changed, and forgetting what it changes -------------------------------
+
+    def events(self):
+        """The engine's event stream from now on (events.EventStream), for `grade LAB --watch`."""
+        from .events import EventStream
+
+        return EventStream(self)
+
+    def forget(self, kinds) -> None:
+        """Drop the memoised answers that a change to these kinds of object (image, container,
+        volume, network) can make stale, so the next grading asks the engine again. Answers
+        about one image id (its history, its files) never go stale: an id names fixed content."""
+        kinds = set(kinds)
+        with self._memo_lock:
+            for key in list(self._memo):
+                head = str(key[0] if isinstance(key, tuple) and key else key)
+                if head in _FIXED:
+                    continue
+                if kinds & _STALE_AFTER.get(head, kinds):  # a key not listed: always dropped
+                    del self._memo[key]
+
+    def reopen(self) -> None:
+        """Let probes start again after cleanup() ended a grading that ran out of time: a watch
+        goes on grading with the same engine."""
+        with self._probes_lock:
+            self._closed = False
+
+    def image_names(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Every image name (refs.key) with its image's bare id and digests, read now (never
+        memoised): a watch compares two of these to see which names a change touched."""
+        listed = self.call(self.api.images, missing=[]) or []
+        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for img in listed:
+            digests = tuple(sorted(d for d in img.get("RepoDigests") or () if d and not d.startswith("<none>")))
+            for tag in img.get("RepoTags") or ():
+                if tag and not tag.startswith("<none>"):
+                    out[refs.key(tag)] = (refs.bare_id(img.get("Id") or ""), digests)
+        return out
+
     # ---- images --------------------------------------------------------------------------------
 
     def image(self, ref: str) -> dict | None:
@@ -264,6 +303,20 @@ class Engine(Probes):
             listed = self.call(self.api.containers, all=True, filters={"volume": name}, missing=[]) or []
             return [c["Id"] for c in listed if not is_probe(c.get("Labels"))]
         return self._memoised(("volume-users", name), compute)
+
+
+# Which memoised answers a change to which kinds of object can make stale (Engine.forget).
+_FIXED = {"history", "file"}  # keyed by an image id, whose content never changes
+_ANY = {"image", "container", "volume", "network"}
+_STALE_AFTER = {
+    "image": {"image"}, "images": {"image"}, "tags": {"image"}, "tags-by-image": {"image"},
+    "all-tags": {"image"},
+    "container": {"container", "network"}, "inspect": {"container", "network"},
+    "from": {"container", "image"},
+    "volume": {"volume"}, "volume-users": {"volume", "container"},
+    # What a running container writes changes with no event at all: read again after any change.
+    "logs": _ANY, "container-file": _ANY, "volume-file": _ANY,
+}
 
 
 class Containers:

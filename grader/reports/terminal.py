@@ -7,10 +7,13 @@ import click
 
 from .. import points
 from ..model import More, Report, Result, Status
-from ..text import _
+from ..text import Text, _, verbatim
 
 MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
          Status.ERROR: ("!", "magenta"), Status.SKIPPED: ("-", "yellow")}
+# A check's status in words (a watch's piped lines: `ch03 web-ping-tag: passed (was failed)`).
+STATUS = {Status.PASSED: _("passed"), Status.FAILED: _("failed"), Status.ERROR: _("error"),
+          Status.SKIPPED: _("skipped")}
 EVIDENCE_LINES = 4
 
 # Control characters: C0 (newline, carriage return, ESC, ...), DEL, C1, and the Unicode line and
@@ -44,12 +47,17 @@ def section_lines(r: Result, lang: str, color: bool) -> list[str]:
     return ["", style(r.section_title(lang), bold=True, underline=True)]
 
 
+def earned_points(score: float, top: float, bonus: bool) -> Text:
+    """`2/3`, or `0/2 bonus` for a bonus check."""
+    fields = {"score": points.number(score), "max": points.number(top)}
+    return _("{score}/{max} bonus", **fields) if bonus else verbatim("{score}/{max}".format(**fields))
+
+
 def result_lines(r: Result, lang: str, color: bool) -> list[str]:
     """One check: its mark, points and title; for a miss what was found and what to try."""
     style = styler(color)
     mark, colour = MARKS[r.status]
-    score, top = points.number(r.score), points.number(r.max_score)
-    earned = _("{score}/{max} bonus", score=score, max=top)(lang) if r.bonus else f"{score}/{top}"
+    earned = earned_points(r.score, r.max_score, r.bonus)(lang)
     out = [f"  {style(mark, fg=colour, bold=True)} [{earned}] {visible(r.title(lang))}"]
     if r.passed:
         return out

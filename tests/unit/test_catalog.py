@@ -96,6 +96,7 @@ ALLOWED_LATIN = {
     # UTF-8 and UTC are the names of an encoding and a time standard; TODO is the marker a rubric
     # draft leaves for its author to find (grep) and replace, in both languages.
     "UTF", "UTC", "TODO",
+    "Ctrl",  # the key, as Korean keyboards label it (Ctrl-C stops a watch)
 }
 
 
