@@ -96,13 +96,13 @@ ALLOWED_LATIN = {
     # UTF-8 and UTC are the names of an encoding and a time standard; TODO is the marker a rubric
     # draft leaves for its author to find (grep) and replace, in both languages.
     "UTF", "UTC", "TODO",
-    "Ctrl",  # the key, as Korean keyboards label it (Ctrl-C stops a watch)
 }
 
 
 def latin_words(s: str) -> set[str]:
     s = re.sub(r"`[^`]*`", " ", s)            # commands are typed as they are
     s = re.sub(r"\{[^}]*\}", " ", s)          # values
+    s = re.sub(r"\bCtrl-[A-Z]\b", " ", s)      # a key, as Korean keyboards label it (Ctrl-C)
     s = re.sub(r"(?<!\w)--?[\w-]+", " ", s)   # options
     s = re.sub(r"/[^\s/]+(/[^\s]*)?", " ", s)  # paths and /regex/
     return set(re.findall(r"[A-Za-z][A-Za-z_]*", s)) - ALLOWED_LATIN
