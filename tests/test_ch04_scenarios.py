@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import ROOT, fixed_ports
 
-from labs import failing, lab_network, solution, wait_for
+from labs import containers_of, failing, lab_network, solution, wait_for
 
 LAB = ROOT / "labs" / "ch04"
 RUBRIC = yaml.safe_load((ROOT / "rubrics" / "ch04.yaml").read_text())
@@ -59,7 +59,7 @@ class Lab:
                                    image).strip()
 
     def remove_containers(self, image: str) -> None:
-        ids = self.student.docker("container", "ls", "-aq", "--filter", f"ancestor={image}").split()
+        ids = containers_of(self.student, image)
         if ids:
             self.student.docker("container", "rm", "-f", *ids)
 
@@ -124,8 +124,7 @@ def test_wrong_and_partial_lab_solutions(student, grade, net):
 
     # index.html left behind in the build stage: small, but the server cannot start.
     lab.optimized(NO_PAGE)
-    student.docker("container", "wait", student.docker("container", "ls", "-aq", "--filter",
-                                                       "ancestor=ch04-lab:optimized").split()[0])
+    student.docker("container", "wait", containers_of(student, "ch04-lab:optimized")[0])
     graded = grade("ch04")
     assert graded.status("lab-optimized-small") == graded.status("lab-optimized-smaller") == "passed"
     assert failing(graded).get("lab-optimized-binary") == "failed"
