@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 import yaml
-from conftest import ROOT, fixed_ports
+from conftest import PODMAN, ROOT, fixed_ports
 
 from labs import containers_of, failing, lab_network, solution, wait_for
 
@@ -145,10 +145,12 @@ def test_wrong_and_partial_lab_solutions(student, grade, net):
     assert lab_failing(graded) == {"lab-optimized-runs", "lab-optimized-page"}
 
     # The page copied before the server: right, but a change to the page rebuilds more (bonus lost).
+    # Podman's builder (buildah), like Docker's legacy one, records each COPY as `COPY file:<hash>`,
+    # without the file's name, so there any last COPY earns the bonus: the limit rubrics/README.md states.
     lab.optimized(PAGE_FIRST)
     wait_for("http://127.0.0.1:805/", "sixeyed")
     graded = grade("ch04")
-    assert lab_failing(graded) == {"lab-cache-order"}
+    assert lab_failing(graded) == (set() if PODMAN else {"lab-cache-order"})
 
     # The optimized Dockerfile built as ch04-lab: the original tag moved, the new one is missing.
     lab.remove_containers("ch04-lab:optimized")
