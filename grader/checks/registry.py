@@ -17,9 +17,9 @@ So the candidates are the RepoDigests of this repository (any registry host name
 localhost, registry.local), asked by HEAD, and then the manifests the repository's tags point to
 whose config is the image (Docker's classic store and Podman give an image the id of its config).
 The image id itself is never asked as a manifest: where it names the config, the registry answers
-500 (it finds the blob and cannot read it as a manifest). `present: false` asks that none of them be there any more (a 404
-after `DELETE /v2/<repository>/manifests/<digest>`), in a repository the catalog lists: a
-registry that never held the repository has deleted nothing.
+500 (it finds the blob and cannot read it as a manifest). `present: false` asks that none of them
+be there any more (a 404 after `DELETE /v2/<repository>/manifests/<digest>`), in a repository the
+catalog lists: a registry that never held the repository has deleted nothing.
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ class Registry(Check):
                           f"실행 중이면서 포트 {key}를 공개한 해당 컨테이너가 없어서 레지스트리에 연결할 수 "
                           f"없습니다({names})")
         digests = None
-        config = None  # with digest_of: the image's id, which a pushed manifest names as its config
+        config = None  # with digest_of: the image's id (its config's digest but on Docker's containerd store)
         if "digest_of" in p:
             image = engine.image(p["digest_of"])
             if image is None:
@@ -240,7 +240,6 @@ class Registry(Check):
                               "않았습니다", *evidence)
         return passed(f"the registry {name} {self._asked().en}", f"레지스트리 {name}: {self._asked().ko}",
                       *evidence)
-
 
     @staticmethod
     def _tagged_manifest(ask, repo: str, config: str) -> str | None:
