@@ -1,6 +1,8 @@
 """container_mount: a container has a mount: a bind mount of a host path, a named volume or a
-tmpfs, at a destination, read-only or not (`--mount`, `--volume`, `--volumes-from`; the image's
-own `VOLUME` gives an anonymous volume). Read from the container's inspect data (`Mounts`).
+tmpfs, at a destination, read-only or not (`--mount`, `--volume`, `--volumes-from`, `--tmpfs`; the
+image's own `VOLUME` gives an anonymous volume). Read from the container's inspect data: `Mounts`,
+and `HostConfig.Tmpfs` for the tmpfs mounts that `Mounts` leaves out (Docker's `--tmpfs`, and every
+tmpfs on Podman, `--mount type=tmpfs` too).
 
 The container is found as the `container` kind finds it; one of the candidates having such a
 mount is enough.
@@ -12,6 +14,18 @@ from .base import Check, failed, passed, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 TYPES = ["bind", "volume", "tmpfs"]
+
+
+def mounts_of(attrs: dict) -> list[dict]:
+    """The container's mounts as `Mounts` lists them, with the tmpfs mounts only `HostConfig.Tmpfs`
+    names (its value is the mount's options, `ro` among them when read-only)."""
+    mounts = list(attrs.get("Mounts") or [])
+    listed = {m.get("Destination") for m in mounts}
+    for destination, options in ((attrs.get("HostConfig") or {}).get("Tmpfs") or {}).items():
+        if destination not in listed:
+            read_only = "ro" in str(options or "").split(",")
+            mounts.append({"Type": "tmpfs", "Source": "", "Destination": destination, "RW": not read_only})
+    return mounts
 
 
 def describe(mount: dict) -> str:
@@ -80,7 +94,7 @@ class ContainerMount(Check):
         want = self._want()
         evidence, near = [], None
         for attrs in found:
-            mounts = attrs.get("Mounts") or []
+            mounts = mounts_of(attrs)
             evidence.append(f"{name_of(attrs)}: " + ("; ".join(describe(m) for m in mounts) or "no mounts"))
             for mount in mounts:
                 miss = self._fits(mount)

@@ -8,13 +8,22 @@ always on 127.0.0.1, whatever host address it was published on: the grader talks
 machine's loopback only, never through a proxy, with a deadline on the whole request (as `http`).
 So `-p 5001:5000` grades the same as the book's `-p 5000:5000`.
 
-A digest is given literally (`sha256:...`) or taken from a local image (`digest_of`): the
-RepoDigests Docker recorded when that image was pushed to this repository (any registry host name:
-127.0.0.1, localhost, registry.local). `present: false` asks that the manifest be gone (a 404 after
-`DELETE /v2/<repository>/manifests/<digest>`).
+A digest is given literally (`sha256:...`) or taken from a local image (`digest_of`). An image's
+manifests in the repository are found the same way on every engine, as no one local field names
+them everywhere: Docker's classic store records the pushed manifest's digest in RepoDigests only
+on a push; its containerd store lists every name with the image's own id, which is the manifest
+it pushes; Podman lists a digest of its local, uncompressed manifest, never the one it pushed.
+So the candidates are the RepoDigests of this repository (any registry host name: 127.0.0.1,
+localhost, registry.local), asked by HEAD, and then the manifests the repository's tags point to
+whose config is the image (Docker's classic store and Podman give an image the id of its config).
+The image id itself is never asked as a manifest: where it names the config, the registry answers
+500 (it finds the blob and cannot read it as a manifest). `present: false` asks that none of them
+be there any more (a 404 after `DELETE /v2/<repository>/manifests/<digest>`), in a repository the
+catalog lists: a registry that never held the repository has deleted nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 from .. import refs
@@ -137,14 +146,20 @@ class Registry(Check):
                           f"실행 중이면서 포트 {key}를 공개한 해당 컨테이너가 없어서 레지스트리에 연결할 수 "
                           f"없습니다({names})")
         digests = None
+        config = None  # with digest_of: the image's id (its config's digest but on Docker's containerd store)
         if "digest_of" in p:
             image = engine.image(p["digest_of"])
             if image is None:
                 return failed(f"image {p['digest_of']} not found on the engine, so its digest is unknown",
                               f"엔진에 이미지 {p['digest_of']}이(가) 없어서 다이제스트를 알 수 없습니다")
-            digests = sorted({d.split("@", 1)[1] for d in image.get("RepoDigests") or ()
-                              if "@" in d and repository_path(d) == p["repository"]})
-            if not digests:
+            repo_digests = [d.split("@", 1)[1] for d in image.get("RepoDigests") or ()
+                            if "@" in d and repository_path(d) == p["repository"]]
+            # An image with no name in the repository, neither a tag nor a digest, was never pushed
+            # there (a push needs the tag; Docker's classic store then keeps the digest even untagged).
+            named = repo_digests or [t for t in image.get("RepoTags") or () if repository_path(t) == p["repository"]]
+            config = "sha256:" + refs.bare_id(image["Id"])
+            digests = list(dict.fromkeys(repo_digests))
+            if not named:
                 return failed(f"{p['digest_of']} was never pushed to {p['repository']}: it has no digest "
                               "of that repository (Docker records one on a push)",
                               f"{p['digest_of']}을(를) {p['repository']}에 푸시한 적이 없습니다. 그 저장소의 "
@@ -152,13 +167,13 @@ class Registry(Check):
                               f"digests: {', '.join(image.get('RepoDigests') or []) or '(none)'}")
         elif "digest" in p:
             digests = [p["digest"]]
-        outcomes = [self._one(attrs, port, digests) for attrs, port in registries]
+        outcomes = [self._one(attrs, port, digests, config) for attrs, port in registries]
         for outcome in outcomes:
             if outcome.passed:
                 return outcome
         return outcomes[0]
 
-    def _one(self, attrs, port: str, digests):
+    def _one(self, attrs, port: str, digests, config: str | None):
         p = self.params
         name = name_of(attrs)
         base = f"http://127.0.0.1:{port}/v2/"
@@ -181,7 +196,8 @@ class Registry(Check):
             return passed(f"the registry {name} answers at {url}", f"레지스트리 {name}이(가) {url}에서 응답합니다",
                           *evidence)
         repo = p["repository"]
-        if p.get("catalog") or p.get("no_tags"):
+        deleted = digests is not None and not p.get("present", True)
+        if p.get("catalog") or p.get("no_tags") or deleted:
             url, status, body, error = ask("_catalog?n=1000")
             listed = _json(body).get("repositories") or [] if status == 200 else []
             if repo not in listed:
@@ -208,9 +224,16 @@ class Registry(Check):
                     return failed(f"{url} answered {status or error}, neither 200 nor 404",
                                   f"{url}의 응답이 200도 404도 아닌 {status or error}입니다", *evidence)
                 there.append(status == 200)
+            if config is not None and not any(there):
+                tagged = self._tagged_manifest(ask, repo, config)
+                if tagged:
+                    digests, there = digests + [tagged], there + [True]
             if want and not any(there):
-                return failed(f"the registry does not hold the manifest {digests[0]} of {repo}",
-                              f"레지스트리의 {repo}에 매니페스트 {digests[0]}이(가) 없습니다", *evidence)
+                # Docker's classic store names no digest for an image tagged but not pushed: the
+                # image id is what its owner knows it by.
+                unheld = digests[0] if digests else config
+                return failed(f"the registry does not hold the manifest {unheld} of {repo}",
+                              f"레지스트리의 {repo}에 매니페스트 {unheld}이(가) 없습니다", *evidence)
             if not want and any(there):
                 digest = digests[there.index(True)]
                 return failed(f"the manifest {digest} of {repo} is still in the registry: it was not deleted",
@@ -218,6 +241,20 @@ class Registry(Check):
                               "않았습니다", *evidence)
         return passed(f"the registry {name} {self._asked().en}", f"레지스트리 {name}: {self._asked().ko}",
                       *evidence)
+
+    @staticmethod
+    def _tagged_manifest(ask, repo: str, config: str) -> str | None:
+        """The digest of a manifest one of the repository's tags points to whose config is
+        `config` (the first 20 tags are asked): how a push is found when the local image does not
+        name the manifest it pushed (Podman)."""
+        _, status, body, _ = ask(f"{repo}/tags/list")
+        tags = (_json(body).get("tags") or []) if status == 200 else []
+        for tag in [t for t in tags if isinstance(t, str)][:20]:
+            _, status, body, _ = ask(f"{repo}/manifests/{tag}", "GET", {"Accept": MANIFEST_TYPES})
+            manifest = _json(body) if status == 200 else {}
+            if (manifest.get("config") or {}).get("digest") == config:
+                return "sha256:" + hashlib.sha256(body).hexdigest()
+        return None
 
 
 def _json(body: bytes) -> dict:
