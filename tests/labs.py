@@ -38,6 +38,16 @@ def lab_network(student):
         student.docker("network", "rm", name, check=False)
 
 
+def containers_of(student, image: str) -> list[str]:
+    """Ids of the containers created from an image, by its bare id: Podman's `ancestor=` filter
+    does not resolve a short name (ch04-lab:optimized is localhost/ch04-lab:optimized there)."""
+    image_id = student.docker("image", "inspect", "--format", "{{.Id}}", image, check=False).strip()
+    if not image_id:  # no such image yet
+        return []
+    return student.docker("container", "ls", "-aq", "--filter",
+                          f"ancestor={image_id.removeprefix('sha256:')}").split()
+
+
 def solution(student, chapter: str, **env) -> str:
     """The lab's solution.sh as the student types it; returns what it printed on stderr."""
     result = subprocess.run(["bash", str(ROOT / "labs" / chapter / "solution.sh")],

@@ -251,6 +251,9 @@ def test_page_replaced_by_rebuilding_the_chapters_image(student, grade, net):
     # The chapter's image is kept under a second name: with the containerd image store (and on
     # Podman) an image whose only name moves away can be gone, so its id could not restore it.
     keep = "grade-test-keep/ch02-web:original"
+    # Its own name goes back: Podman's pulled stand-in is docker.io/..., and a short name given to
+    # `tag` there would name a new localhost/... instead.
+    original = student.docker("image", "inspect", "--format", "{{index .RepoTags 0}}", WEB).strip()
     student.docker("image", "tag", WEB, keep)
     try:
         exercises(student, net, skip=("web",))
@@ -258,7 +261,7 @@ def test_page_replaced_by_rebuilding_the_chapters_image(student, grade, net):
         run_web(student, net)
         graded = grade("ch02")
     finally:
-        student.docker("image", "tag", keep, WEB)
+        student.docker("image", "tag", keep, original)
         student.docker("image", "rm", keep)
     assert graded.points() == {**ALL, "lab-page-replaced": 0, "lab-image-unchanged": 0, "lab-http": 0}
     assert "still the copy from its image" in graded.check("lab-page-replaced")["message"]

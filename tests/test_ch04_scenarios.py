@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 import yaml
-from conftest import ROOT, fixed_ports
+from conftest import PODMAN, ROOT, docker_only, fixed_ports
 
-from labs import failing, lab_network, solution, wait_for
+from labs import containers_of, failing, lab_network, solution, wait_for
 
 LAB = ROOT / "labs" / "ch04"
 RUBRIC = yaml.safe_load((ROOT / "rubrics" / "ch04.yaml").read_text())
@@ -59,7 +59,7 @@ class Lab:
                                    image).strip()
 
     def remove_containers(self, image: str) -> None:
-        ids = self.student.docker("container", "ls", "-aq", "--filter", f"ancestor={image}").split()
+        ids = containers_of(self.student, image)
         if ids:
             self.student.docker("container", "rm", "-f", *ids)
 
@@ -70,7 +70,12 @@ class Lab:
         self.run("ch04-lab:optimized", publish)
 
 
-@pytest.mark.parametrize("buildkit", [True, False], ids=["buildkit", "legacy-builder"])
+# On Podman the legacy-builder runs would repeat the BuildKit ones: it has one builder.
+ONE_BUILDER = "Podman builds with buildah whatever DOCKER_BUILDKIT says"
+
+
+@pytest.mark.parametrize("buildkit", [True, pytest.param(False, marks=docker_only(ONE_BUILDER))],
+                         ids=["buildkit", "legacy-builder"])
 def test_reference_solution_scores_full_marks(student, grade, net, buildkit):
     student.buildkit = buildkit
     solution(student, "ch04", CH04_NETWORK=net)
@@ -124,8 +129,7 @@ def test_wrong_and_partial_lab_solutions(student, grade, net):
 
     # index.html left behind in the build stage: small, but the server cannot start.
     lab.optimized(NO_PAGE)
-    student.docker("container", "wait", student.docker("container", "ls", "-aq", "--filter",
-                                                       "ancestor=ch04-lab:optimized").split()[0])
+    student.docker("container", "wait", containers_of(student, "ch04-lab:optimized")[0])
     graded = grade("ch04")
     assert graded.status("lab-optimized-small") == graded.status("lab-optimized-smaller") == "passed"
     assert failing(graded).get("lab-optimized-binary") == "failed"
@@ -146,10 +150,12 @@ def test_wrong_and_partial_lab_solutions(student, grade, net):
     assert lab_failing(graded) == {"lab-optimized-runs", "lab-optimized-page"}
 
     # The page copied before the server: right, but a change to the page rebuilds more (bonus lost).
+    # Podman's builder (buildah), like Docker's legacy one, records each COPY as `COPY file:<hash>`,
+    # without the file's name, so there any last COPY earns the bonus: the limit rubrics/README.md states.
     lab.optimized(PAGE_FIRST)
     wait_for("http://127.0.0.1:805/", "sixeyed")
     graded = grade("ch04")
-    assert lab_failing(graded) == {"lab-cache-order"}
+    assert lab_failing(graded) == (set() if PODMAN else {"lab-cache-order"})
 
     # The optimized Dockerfile built as ch04-lab: the original tag moved, the new one is missing.
     lab.remove_containers("ch04-lab:optimized")
@@ -161,6 +167,7 @@ def test_wrong_and_partial_lab_solutions(student, grade, net):
     assert failing(graded).get("lab-optimized") == "failed"
 
 
+@docker_only(ONE_BUILDER)
 def test_legacy_builder_multi_stage_on_the_sdk(student, grade, net):
     """The legacy builder leaves the builder stage as a dangling image and writes its history
     differently; the verdicts are the same."""

@@ -101,10 +101,11 @@ def test_students_of_the_lab_one_after_another(student, grade, net):
 
     # The config folder mounted over /app: the app is hidden and the container exits.
     # `docker container run` creates the container, then fails to start it: /app/todo-list is hidden.
-    student.docker("container", "run", "-d", "-p", "127.0.0.1:8016:80", "--network", net, "--mount",
-                   f"type=bind,source={config},target=/app,readonly", "--volume", "ch06-lab:/new-data",
-                   "diamol/ch06-lab", check=False)
-    cid = student.docker("container", "ls", "--latest", "--quiet").strip()
+    # Named, to be found afterwards on every engine (Podman's remote client has no `ls --latest`).
+    student.docker("container", "run", "-d", "--name", "ch06-over-app", "-p", "127.0.0.1:8016:80", "--network",
+                   net, "--mount", f"type=bind,source={config},target=/app,readonly", "--volume",
+                   "ch06-lab:/new-data", "diamol/ch06-lab", check=False)
+    cid = "ch06-over-app"
     graded = grade("ch06")
     assert failing(graded).get("lab-running") == "failed"
     assert failing(graded).get("lab-config-mount") == "skipped"

@@ -1,6 +1,8 @@
 """container_mount: a container has a mount: a bind mount of a host path, a named volume or a
-tmpfs, at a destination, read-only or not (`--mount`, `--volume`, `--volumes-from`; the image's
-own `VOLUME` gives an anonymous volume). Read from the container's inspect data (`Mounts`).
+tmpfs, at a destination, read-only or not (`--mount`, `--volume`, `--volumes-from`, `--tmpfs`; the
+image's own `VOLUME` gives an anonymous volume). Read from the container's inspect data: `Mounts`,
+and `HostConfig.Tmpfs` for the tmpfs mounts that `Mounts` leaves out (Docker's `--tmpfs`, and every
+tmpfs on Podman, `--mount type=tmpfs` too).
 
 The container is found as the `container` kind finds it; one of the candidates having such a
 mount is enough.
@@ -12,6 +14,18 @@ from .base import Check, failed, passed, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 TYPES = ["bind", "volume", "tmpfs"]
+
+
+def mounts_of(attrs: dict) -> list[dict]:
+    """The container's mounts as `Mounts` lists them, with the tmpfs mounts only `HostConfig.Tmpfs`
+    names (its value is the mount's options, `ro` among them when read-only)."""
+    mounts = list(attrs.get("Mounts") or [])
+    listed = {m.get("Destination") for m in mounts}
+    for destination, options in ((attrs.get("HostConfig") or {}).get("Tmpfs") or {}).items():
+        if destination not in listed:
+            read_only = "ro" in str(options or "").split(",")
+            mounts.append({"Type": "tmpfs", "Source": "", "Destination": destination, "RW": not read_only})
+    return mounts
 
 
 def describe(mount: dict) -> Text:
@@ -76,7 +90,7 @@ class ContainerMount(Check):
         want = self._want()
         evidence, near = [], None
         for attrs in found:
-            mounts = attrs.get("Mounts") or []
+            mounts = mounts_of(attrs)
             evidence.append(join([verbatim(name_of(attrs)), join([describe(m) for m in mounts], "; ")], ": ")
                             if mounts else _("{name}: no mounts", name=name_of(attrs)))
             for mount in mounts:
@@ -88,9 +102,9 @@ class ContainerMount(Check):
                     near = (attrs, mount, miss)
         if near is not None:
             attrs, mount, miss = near
-            name, dest = name_of(attrs), mount.get("Destination")
-            said = {"type": _("it is a {type} mount", type=mount.get("Type")),
-                    "source": _("its source is {source}", source=mount.get("Name") or mount.get("Source")),
+            name, dest = name_of(attrs), str(mount.get("Destination"))
+            said = {"type": _("it is a {type} mount", type=str(mount.get("Type"))),
+                    "source": _("its source is {source}", source=str(mount.get("Name") or mount.get("Source"))),
                     "read_only": (_("it is read-write (add `readonly` to --mount, or `:ro` to -v)")
                                   if mount.get("RW", True) else _("it is read-only"))}[miss]
             return failed(_("{name} mounts {destination}, but {problem}; wanted {mount}", name=name,

@@ -8,13 +8,22 @@ always on 127.0.0.1, whatever host address it was published on: the grader talks
 machine's loopback only, never through a proxy, with a deadline on the whole request (as `http`).
 So `-p 5001:5000` grades the same as the book's `-p 5000:5000`.
 
-A digest is given literally (`sha256:...`) or taken from a local image (`digest_of`): the
-RepoDigests Docker recorded when that image was pushed to this repository (any registry host name:
-127.0.0.1, localhost, registry.local). `present: false` asks that the manifest be gone (a 404 after
-`DELETE /v2/<repository>/manifests/<digest>`).
+A digest is given literally (`sha256:...`) or taken from a local image (`digest_of`). An image's
+manifests in the repository are found the same way on every engine, as no one local field names
+them everywhere: Docker's classic store records the pushed manifest's digest in RepoDigests only
+on a push; its containerd store lists every name with the image's own id, which is the manifest
+it pushes; Podman lists a digest of its local, uncompressed manifest, never the one it pushed.
+So the candidates are the RepoDigests of this repository (any registry host name: 127.0.0.1,
+localhost, registry.local), asked by HEAD, and then the manifests the repository's tags point to
+whose config is the image (Docker's classic store and Podman give an image the id of its config).
+The image id itself is never asked as a manifest: where it names the config, the registry answers
+500 (it finds the blob and cannot read it as a manifest). `present: false` asks that none of them
+be there any more (a 404 after `DELETE /v2/<repository>/manifests/<digest>`), in a repository the
+catalog lists: a registry that never held the repository has deleted nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 from .. import refs
@@ -126,26 +135,32 @@ class Registry(Check):
             return failed(_("no such container is running and publishing its port {port}, so the registry "
                             "cannot be reached ({names})", port=key, names=names))
         digests = None
+        config = None  # with digest_of: the image's id (its config's digest but on Docker's containerd store)
         if "digest_of" in p:
             image = engine.image(p["digest_of"])
             if image is None:
                 return failed(_("image {image} not found on the engine, so its digest is unknown",
                                 image=p["digest_of"]))
-            digests = sorted({d.split("@", 1)[1] for d in image.get("RepoDigests") or ()
-                              if "@" in d and repository_path(d) == p["repository"]})
-            if not digests:
+            repo_digests = [d.split("@", 1)[1] for d in image.get("RepoDigests") or ()
+                            if "@" in d and repository_path(d) == p["repository"]]
+            # An image with no name in the repository, neither a tag nor a digest, was never pushed
+            # there (a push needs the tag; Docker's classic store then keeps the digest even untagged).
+            named = repo_digests or [t for t in image.get("RepoTags") or () if repository_path(t) == p["repository"]]
+            config = "sha256:" + refs.bare_id(image["Id"])
+            digests = list(dict.fromkeys(repo_digests))
+            if not named:
                 return failed(_("{image} was never pushed to {repository}: it has no digest of that repository "
                                 "(Docker records one on a push)", image=p["digest_of"], repository=p["repository"]),
                               digests_line(image))
         elif "digest" in p:
             digests = [p["digest"]]
-        outcomes = [self._one(attrs, port, digests) for attrs, port in registries]
+        outcomes = [self._one(attrs, port, digests, config) for attrs, port in registries]
         for outcome in outcomes:
             if outcome.passed:
                 return outcome
         return outcomes[0]
 
-    def _one(self, attrs, port: str, digests):
+    def _one(self, attrs, port: str, digests, config: str | None):
         p = self.params
         name = name_of(attrs)
         base = f"http://127.0.0.1:{port}/v2/"
@@ -169,7 +184,8 @@ class Registry(Check):
         if "repository" not in p:
             return passed(_("the registry {name} answers at {url}", name=name, url=url), *evidence)
         repo = p["repository"]
-        if p.get("catalog") or p.get("no_tags"):
+        deleted = digests is not None and not p.get("present", True)
+        if p.get("catalog") or p.get("no_tags") or deleted:
             url, status, body, error = ask("_catalog?n=1000")
             listed = _json(body).get("repositories") or [] if status == 200 else []
             if repo not in listed:
@@ -195,14 +211,35 @@ class Registry(Check):
                     return failed(_("{url} answered {answer}, neither 200 nor 404", url=url,
                                     answer=status or error or ""), *evidence)
                 there.append(status == 200)
+            if config is not None and not any(there):
+                tagged = self._tagged_manifest(ask, repo, config)
+                if tagged:
+                    digests, there = digests + [tagged], there + [True]
             if want and not any(there):
+                # Docker's classic store names no digest for an image tagged but not pushed: the
+                # image id is what its owner knows it by.
+                unheld = digests[0] if digests else config
                 return failed(_("the registry does not hold the manifest {digest} of {repository}",
-                                digest=digests[0], repository=repo), *evidence)
+                                digest=unheld or "", repository=repo), *evidence)
             if not want and any(there):
                 digest = digests[there.index(True)]
                 return failed(_("the manifest {digest} of {repository} is still in the registry: it was not deleted",
                                 digest=digest, repository=repo), *evidence)
         return passed(_("the registry {name} {asked}", name=name, asked=self._asked()), *evidence)
+
+    @staticmethod
+    def _tagged_manifest(ask, repo: str, config: str) -> str | None:
+        """The digest of a manifest one of the repository's tags points to whose config is
+        `config` (the first 20 tags are asked): how a push is found when the local image does not
+        name the manifest it pushed (Podman)."""
+        _url, status, body, _error = ask(f"{repo}/tags/list")
+        tags = (_json(body).get("tags") or []) if status == 200 else []
+        for tag in [t for t in tags if isinstance(t, str)][:20]:
+            _url, status, body, _error = ask(f"{repo}/manifests/{tag}", "GET", {"Accept": MANIFEST_TYPES})
+            manifest = _json(body) if status == 200 else {}
+            if (manifest.get("config") or {}).get("digest") == config:
+                return "sha256:" + hashlib.sha256(body).hexdigest()
+        return None
 
 
 def _json(body: bytes) -> dict:

@@ -9,6 +9,9 @@
 # plain HTTP to 127.0.0.0/8 without any setting, and nothing outside this machine is touched.
 # CH05_REGISTRY_PORT picks the host port (default 5000, the book's); CH05_NETWORK the network the
 # registry runs on (default nat, created when missing).
+#
+# On Podman (DOCKER=podman, or podman-docker's `docker`), pushes add --tls-verify=false (Podman asks
+# every registry for HTTPS, loopback too) and go one tag at a time (Podman 4 has no --all-tags).
 set -euo pipefail
 
 docker=${DOCKER:-docker}
@@ -16,6 +19,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 port=${CH05_REGISTRY_PORT:-5000}
 network=${CH05_NETWORK:-nat}
 registry=127.0.0.1:$port
+push_opts=()
+podman=false
+case $("$docker" --version 2>/dev/null) in
+  podman*) podman=true push_opts=(--tls-verify=false) ;;
+esac
 
 # Quotes words the way you would type them; show prints a command, run prints and runs it.
 quote() {
@@ -53,7 +61,7 @@ api "http://$registry/v2/"; echo
 
 # 2. Tag the image with the registry's name and push it.
 run "$docker" image tag image-gallery "$registry/gallery/ui:v1"
-run "$docker" image push "$registry/gallery/ui:v1"
+run "$docker" image push "${push_opts[@]}" "$registry/gallery/ui:v1"
 
 # 3. More tags for the same image: latest, and a major, minor and patch version.
 for tag in latest 2 2.1 2.1.106; do
@@ -62,11 +70,19 @@ done
 run "$docker" image ls "$registry/gallery/ui"
 
 # 4. Lab: push every tag of the repository, list them through the registry's HTTP API, find the
-# manifest's digest, delete the manifest, and check that the tags are gone.
-run "$docker" image push --all-tags "$registry/gallery/ui"
+# manifest's digest, delete the manifest, and check that the tags are gone. The Accept header takes
+# Docker's manifest format and the OCI ones (Podman pushes OCI; the registry answers 404 to a HEAD
+# that does not accept the format it holds).
+if $podman; then
+  for tag in v1 latest 2 2.1 2.1.106; do
+    run "$docker" image push "${push_opts[@]}" "$registry/gallery/ui:$tag"
+  done
+else
+  run "$docker" image push --all-tags "$registry/gallery/ui"
+fi
 api "http://$registry/v2/gallery/ui/tags/list"; echo
 digest=$(api --head "http://$registry/v2/gallery/ui/manifests/latest" \
-  -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' |
+  -H 'Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json' |
   tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
 echo "Docker-Content-Digest: $digest" >&2
 [ -n "$digest" ] || { echo "the registry sent no Docker-Content-Digest" >&2; exit 1; }

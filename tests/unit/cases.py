@@ -6,6 +6,12 @@ from __future__ import annotations
 IMAGE = "grade-unit/web:v1"
 BASE = "grade-unit/base"
 COMMITTED = "grade-unit/committed"
+REGISTRY = "grade-unit/registry"  # the registry's image; its container is named registry
+PUSHED_REPO = "grade-unit/kept"  # IMAGE pushed there, tag v1
+DELETED_REPO = "grade-unit/gone"  # COMMITTED pushed there, then its manifest deleted
+VOLUME = "grade-unit-data"  # holds note.txt; mounted by the containers writer and mounts
+SPARE_VOLUME = "grade-unit-spare"  # empty, used by no container
+IN_REGISTRY = {"name": "registry", "image": REGISTRY, "state": "running"}
 
 # (case id, kind, params, passes)
 CASES: list[tuple[str, str, dict, bool]] = [
@@ -42,4 +48,58 @@ CASES: list[tuple[str, str, dict, bool]] = [
                                     {"kind": "container", "name": "pinger"}]}, True),
     ("all-one-fails", "all", {"checks": [{"kind": "image", "image": IMAGE},
                                          {"kind": "container", "name": "nobody"}]}, False),
+    # The parameters chapters 4 and 5 brought to the image kinds and the container kind.
+    ("image-tag-matches", "image", {"tag_matches": r"^grade-unit/web:v1$", "same_as": IMAGE}, True),
+    ("image-not-same", "image", {"image": COMMITTED, "same_as": IMAGE}, False),
+    ("image-repo-digest", "image", {"image": IMAGE, "repo_digest": rf"^127\.0\.0\.1:\d+/{PUSHED_REPO}@sha256:"}, True),
+    ("image-repo-digest-none", "image", {"image": BASE, "repo_digest": rf"^127\.0\.0\.1:\d+/{PUSHED_REPO}@sha256:"},
+     False),
+    ("base-not-on", "image_base", {"image": IMAGE, "base": BASE, "not_on": REGISTRY}, True),
+    ("base-is-on", "image_base", {"image": COMMITTED, "base": BASE, "not_on": IMAGE}, False),
+    ("file-absent", "image_file", {"image": IMAGE, "path": "/app/nothing.txt", "absent": True}, True),
+    ("file-absent-is-there", "image_file", {"image": IMAGE, "path": "/app", "absent": True}, False),
+    ("container-restart", "container", {"name": "registry", "restart": "always"}, True),
+    ("container-restart-other", "container", {"name": "registry", "restart": "unless-stopped"}, False),
+    # image_size: busybox is about 2 MB on every engine, and IMAGE adds a few bytes to BASE.
+    ("size-under", "image_size", {"image": IMAGE, "max_size": "10MB"}, True),
+    ("size-over", "image_size", {"image": IMAGE, "max_size": "100kB"}, False),
+    ("size-ratio", "image_size", {"image": BASE, "max_ratio": 1.5, "of": IMAGE}, True),
+    ("size-ratio-over", "image_size", {"image": IMAGE, "max_ratio": 0.5, "of": BASE}, False),
+    # container_mount: `mounts` has a read-only bind mount at /config, VOLUME at /data, a tmpfs at
+    # /scratch (--mount type=tmpfs) and one at /cache (--tmpfs).
+    ("mount-bind-ro", "container_mount", {"name": "mounts", "type": "bind", "destination": "/config",
+                                          "read_only": True}, True),
+    ("mount-volume", "container_mount", {"name": "mounts", "type": "volume", "source": VOLUME,
+                                         "destination": "/data", "read_only": False}, True),
+    ("mount-tmpfs", "container_mount", {"name": "mounts", "type": "tmpfs", "destination": "/scratch"}, True),
+    ("mount-tmpfs-flag", "container_mount", {"name": "mounts", "type": "tmpfs", "destination": "/cache"}, True),
+    ("mount-read-write-wanted", "container_mount", {"name": "mounts", "type": "bind", "destination": "/config",
+                                                    "read_only": False}, False),
+    ("mount-other-type", "container_mount", {"name": "mounts", "type": "volume", "destination": "/config"}, False),
+    ("mount-nowhere", "container_mount", {"image": IMAGE, "type": "bind", "destination": "/elsewhere"}, False),
+    # volume: read through a never-started probe that mounts it read-only.
+    ("volume-exists", "volume", {"name": VOLUME}, True),
+    ("volume-missing", "volume", {"name": "grade-unit-none"}, False),
+    ("volume-file", "volume", {"name": VOLUME, "path": "note.txt", "content": "kept in the volume\n"}, True),
+    ("volume-file-missing", "volume", {"name": VOLUME, "path": "other.txt"}, False),
+    ("volume-file-differs", "volume", {"name": VOLUME, "path": "note.txt", "matches": "^nothing"}, False),
+    ("volume-unused", "volume", {"name": SPARE_VOLUME, "path": "note.txt", "probe_image": BASE}, False),
+    ("volume-no-probe-image", "volume", {"name": SPARE_VOLUME, "path": "note.txt",
+                                         "probe_image": "grade-unit/none"}, False),
+    # registry: the registry container's HTTP API v2, on the host port it publishes.
+    ("registry-api", "registry", IN_REGISTRY, True),
+    ("registry-catalog", "registry", {**IN_REGISTRY, "repository": PUSHED_REPO, "catalog": True}, True),
+    ("registry-catalog-missing", "registry", {**IN_REGISTRY, "repository": "grade-unit/nothing", "catalog": True},
+     False),
+    ("registry-tags", "registry", {**IN_REGISTRY, "repository": PUSHED_REPO, "tags": ["v1"]}, True),
+    ("registry-tags-missing", "registry", {**IN_REGISTRY, "repository": PUSHED_REPO, "tags": ["v1", "v2"]}, False),
+    ("registry-no-tags", "registry", {**IN_REGISTRY, "repository": DELETED_REPO, "no_tags": True}, True),
+    ("registry-still-tagged", "registry", {**IN_REGISTRY, "repository": PUSHED_REPO, "no_tags": True}, False),
+    ("registry-manifest-held", "registry", {**IN_REGISTRY, "repository": PUSHED_REPO, "digest_of": IMAGE}, True),
+    ("registry-manifest-deleted", "registry", {**IN_REGISTRY, "repository": DELETED_REPO, "digest_of": COMMITTED,
+                                               "present": False}, True),
+    ("registry-manifest-kept", "registry", {**IN_REGISTRY, "repository": PUSHED_REPO, "digest_of": IMAGE,
+                                            "present": False}, False),
+    ("registry-never-pushed", "registry", {**IN_REGISTRY, "repository": PUSHED_REPO, "digest_of": BASE,
+                                           "present": False}, False),
 ]

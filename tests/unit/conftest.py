@@ -1,6 +1,6 @@
 """A fake engine that answers with what a real engine answered (data/ENGINE.json, written by
-capture.py): the check kinds are graded on real inspect, history, log, file and probe data with
-no engine installed or running."""
+capture.py): the check kinds are graded on real inspect, history, log, file, probe, volume and
+registry data with no engine installed or running."""
 from __future__ import annotations
 
 import base64
@@ -49,8 +49,8 @@ class CapturedEngine:
             raise NotCaptured(f"{self.kind}: no captured answer for {key}; run tests/unit/capture.py")
         return decode(self._calls[key])
 
-    def http_answer(self, url: str, cap: int) -> tuple:
-        key = json.dumps([url, cap])
+    def http_answer(self, url: str, cap: int, method: str = "GET") -> tuple:
+        key = json.dumps([method, url, cap])  # as capture.py writes it
         if key not in self._http:
             raise NotCaptured(f"{self.kind}: no captured HTTP answer for {key}")
         status, body, truncated, error = decode(self._http[key])
@@ -95,6 +95,15 @@ class CapturedEngine:
     def published_host(self, *a, **k):
         return self._answer("published_host", *a, **k)
 
+    def volume(self, *a, **k):
+        return self._answer("volume", *a, **k)
+
+    def volume_users(self, *a, **k):
+        return self._answer("volume_users", *a, **k)
+
+    def read_volume_file(self, *a, **k):
+        return self._answer("read_volume_file", *a, **k)
+
 
 def _typed(engine: CapturedEngine) -> EngineProtocol:
     return engine  # mypy checks that the fake is an EngineProtocol
@@ -105,9 +114,13 @@ CAPTURES = sorted(DATA.glob("*.json"))
 
 @pytest.fixture(params=CAPTURES, ids=[p.stem for p in CAPTURES])
 def engine(request, monkeypatch) -> CapturedEngine:
-    """Each capture in turn; the http kind's requests answered from the same capture."""
-    from grader.checks import http
+    """Each capture in turn; the http and registry kinds' requests answered from the same capture."""
+    from grader.checks import http, registry
 
     fake = CapturedEngine(request.param)
-    monkeypatch.setattr(http, "get", lambda url, timeout, cap: fake.http_answer(url, cap))
+
+    def get(url, timeout, cap, method="GET", headers=None):
+        return fake.http_answer(url, cap, method)
+    monkeypatch.setattr(http, "get", get)
+    monkeypatch.setattr(registry, "get", get)  # its own name for the same function
     return fake

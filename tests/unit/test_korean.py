@@ -1,6 +1,6 @@
 """What a student reads in Korean (`grade ch03 --lang ko`): every check kind's verdict, evidence
-and hint on captured engine answers, with no English left outside the values (names, paths,
-commands, output lines), and the lines that point at the mistake in Korean."""
+and hint on captured engine answers (cases.py: chapters 2-6, passing and failing), with no
+English left outside the values (names, paths, commands, output lines), and the lines that point at the mistake in Korean."""
 from __future__ import annotations
 
 import pytest
@@ -11,14 +11,6 @@ from grader.text import Joined, Message, Text, Verbatim, translations
 
 from .cases import CASES, IMAGE
 from .test_catalog import latin_words
-from .test_chapter_kinds import (
-    CH06,
-    DIGEST,
-    IMAGES,
-    REGISTRY,
-    Captured,
-    registry_answers,  # noqa: F401 (a fixture: a loopback registry's answers)
-)
 
 
 def skeleton(text: Text, lang: str = "ko") -> str:
@@ -105,32 +97,3 @@ def test_a_container_that_never_started_is_said_in_korean(engine):
         "created-only 컨테이너는 만들어지기만 하고 한 번도 시작되지 않았습니다"
         "(`docker container create` 명령만으로는 실행되지 않습니다)",
         f"created-only: 이미지 {IMAGE}, 상태 created"]
-
-
-def test_the_chapter_kinds_speak_korean_around_their_values(registry_answers):  # noqa: F811
-    images, lab = Captured(IMAGES), Captured(containers=CH06["containers"])
-    volumes = Captured(containers=CH06["containers"], volumes={"ch06-lab": CH06["volume"]})
-    registry, _answers, _seen = registry_answers
-    checks = [
-        (images, "image_size", {"image": "ch04-lab", "max_size": "25MB"}),
-        (images, "image_size", {"image": "ch04-lab", "max_ratio": 0.1, "of": "diamol/golang"}),
-        (images, "image_base", {"image": "ch04-lab", "base": "diamol/base", "not_on": "diamol/golang"}),
-        (images, "image", {"image": "ch04-lab", "pulled": True, "repo_digest": "gallery"}),
-        (lab, "container_mount", {"image": "diamol/ch06-lab", "type": "volume", "destination": "/app/config"}),
-        (lab, "container_mount", {"image": "diamol/ch06-lab", "type": "bind", "destination": "/app/config",
-                                  "source": "/elsewhere", "read_only": False}),
-        (lab, "container_mount", {"image": "diamol/ch06-lab", "type": "tmpfs"}),
-        (lab, "container_port", {"image": "diamol/ch06-lab", "port": 80, "host_ip": "10.0.0.1"}),
-        (volumes, "volume", {"name": "ch06-lab", "path": "other.db", "matches": "x"}),
-        (Captured(volumes={"v": CH06["volume"]}), "volume", {"name": "v", "path": "todo-list.db"}),
-        (Captured(containers=[REGISTRY]), "container", {"image": REGISTRY["Config"]["Image"],
-                                                        "restart": "no", "tty": True}),
-        (registry, "registry", {"image": REGISTRY["Config"]["Image"], "repository": "gallery/ui", "tags": ["v1"],
-                                "catalog": True}),
-        (registry, "registry", {"image": REGISTRY["Config"]["Image"], "repository": "gallery/ui", "digest": DIGEST}),
-    ]
-    for engine, kind, params in checks:
-        check = KINDS[kind](params)
-        outcome = check.evaluate(engine)
-        texts = [check.expectation(), outcome.message, *outcome.evidence] + ([outcome.hint] if outcome.hint else [])
-        assert not outcome.passed and english_left(texts) == {}, (kind, params)
