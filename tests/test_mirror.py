@@ -148,7 +148,7 @@ def test_publish_on_an_engine_without_bridge_is_explained(student, grade, no_bri
     assert f"docker container rm -f {name}" in port["hint"]
     assert port["hint"] in graded.out
     korean = grade("ch02", "--lang", "ko").check("web-port")
-    assert "기본 브리지 네트워크가 없어서" in korean["message"] and fix in korean["hint"]
+    assert "이 엔진에는 기본 브리지 네트워크가 없습니다" in korean["message"] and fix in korean["hint"]
 
 
 @pytest.mark.usefixtures("port8088")
