@@ -134,25 +134,46 @@ class Engine(Probes):
         on every engine (Podman's name filter and Docker's differ on localhost/ names)."""
         return self._memoised(("images",), lambda: self.call(self.api.images, missing=[]) or [])
 
+    def _keyed_tags(self, repository: str | None = None) -> list[tuple[str, str, str]]:
+        """(image id, repository, tag) of every tag in the one listing, or of one repository's
+        tags, both as people type them (refs.repository_key, refs.key). An engine holding
+        thousands of tags gets them parsed once per name, not once per tag: the tags of one
+        repository share its name, and a tag can be of `repository` only if it contains that
+        repository's last path part (refs keeps path parts as typed)."""
+        def compute():
+            want = None if repository is None else refs.repository_key(repository)
+            part = None if want is None else want.rpartition("/")[2]
+            named: dict[str, str] = {}  # a tag's name as listed -> its repository as people type it
+            out = []
+            for img in self._listed_images():
+                for tag in img.get("RepoTags") or ():
+                    if not tag or tag.startswith("<none>") or (part is not None and part not in tag):
+                        continue
+                    name, colon, version = tag.rpartition(":")
+                    if colon and version and "/" not in version and "@" not in tag:
+                        # NAME:TAG, the form engines list: refs.key is NAME's repository + the tag.
+                        if name not in named:
+                            named[name] = refs.repository_key(name)
+                        repo, key = named[name], f"{named[name]}:{version}"
+                    else:
+                        repo, key = refs.repository_key(tag), refs.key(tag)
+                    if want is None or repo == want:
+                        out.append((img["Id"], repo, key))
+            return out
+        return self._memoised(("keyed-tags", repository), compute)
+
     def tags(self, repository: str) -> list[str]:
         """Every tag of one repository, as people type them (web-ping:v3, whichever engine)."""
-        def compute():
-            repo = refs.repository_key(repository)
-            out = {refs.key(tag) for img in self._listed_images() for tag in img.get("RepoTags") or ()
-                   if tag and not tag.startswith("<none>") and refs.repository_key(tag) == repo}
-            return sorted(out)
-        return self._memoised(("tags", repository), compute)
+        return self._memoised(("tags", repository),
+                              lambda: sorted({key for _, _, key in self._keyed_tags(repository)}))
 
     def tags_by_image(self, repository: str) -> dict[str, list[str]]:
         """The tags of one repository grouped by image id, from the one listing: thousands of
         tags of a few images cost a few history reads, not one inspect per tag."""
         def compute():
-            repo = refs.repository_key(repository)
             out: dict[str, set] = {}
-            for img in self._listed_images():
-                for tag in img.get("RepoTags") or ():
-                    if tag and not tag.startswith("<none>") and refs.repository_key(tag) == repo:
-                        out.setdefault(img["Id"], set()).add(refs.key(tag))
+            for image_id, _, key in self._keyed_tags(repository):
+                out.setdefault(image_id, set()).add(key)
             return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=lambda kv: min(kv[1]))}
         return self._memoised(("tags-by-image", repository), compute)
 
@@ -249,10 +270,7 @@ class Engine(Probes):
     def all_tags(self) -> list[str]:
         """Every tagged image reference on the engine, in the short form people type (the same
         on Docker and Podman: localhost/web-ping:latest is web-ping:latest)."""
-        def compute():
-            return sorted({refs.key(t) for img in self._listed_images() for t in img.get("RepoTags") or ()
-                           if t and not t.startswith("<none>")})
-        return self._memoised(("all-tags",), compute)
+        return self._memoised(("all-tags",), lambda: sorted({key for _, _, key in self._keyed_tags()}))
 
     # ---- volumes -------------------------------------------------------------------------------
 
