@@ -46,6 +46,7 @@ class Engine(Probes):
         self._probes: set[str] = set()
         self._probes_lock = threading.Lock()
         self._closed = False  # after cleanup() no new probe may start
+        self._inspected: dict[str, dict] = {}  # this run's image inspect answers, by bare id
         self.journal = Journal(address, self.run_id)
 
     # ---- plumbing ------------------------------------------------------------------------------
@@ -106,16 +107,40 @@ class Engine(Probes):
         reference is the image's id (or a prefix typed as one) or one of its names under the
         engine's own naming (refs.key: Docker's docker.io/library/, Podman's localhost/)."""
         def compute():
+            known = self._inspected_as(ref)
+            if known is not None:
+                return known
             attrs = self.call(self.api.inspect_image, ref)
             short = refs.key(ref)
             if attrs is None and ref.startswith(("docker.io/", "index.docker.io/", "localhost/")) and "@" not in ref:
                 # Podman resolves only its own names: docker.io/library/web-ping:latest is not
                 # found there when it has localhost/web-ping:latest, but web-ping:latest is.
                 attrs = self.call(self.api.inspect_image, short)
-            if attrs is None:
+            if attrs is None or not self._names_image(ref, attrs):
                 return None
-            return attrs if self._names_image(ref, attrs) else None
+            with self._memo_lock:
+                self._inspected[refs.bare_id(attrs.get("Id") or "")] = attrs
+            return attrs
         return self._memoised(("image", ref), compute)
+
+    def _inspected_as(self, ref: str) -> dict | None:
+        """The answer of an inspect made this run under another name of the image `ref` names,
+        found without asking the engine: `ref` is that image's full id, or a tag that the image
+        listing (if it was made already) gives that image, and that answer still names it. An
+        image with thousands of tags costs the engine milliseconds per inspect, and checks name
+        one image in several ways (diamol/ch03-web-ping, web-ping:fill-3, sha256:...)."""
+        with self._memo_lock:
+            listing = self._memo.get(("images",))
+            inspected = self._inspected
+        attrs = None
+        bare = refs.bare_id(ref)
+        if re.fullmatch(r"[0-9a-f]{64}", bare):
+            attrs = inspected.get(bare)
+        elif "@" not in ref and listing is not None and listing.done() and listing.exception() is None:
+            want = refs.key(ref)
+            ids = {refs.bare_id(i) for i, _, key in self._keyed_tags(refs.repository(ref)) if key == want}
+            attrs = inspected.get(ids.pop()) if len(ids) == 1 else None
+        return attrs if attrs is not None and self._names_image(ref, attrs) else None
 
     @staticmethod
     def _names_image(ref: str, attrs: dict) -> bool:
@@ -125,9 +150,13 @@ class Engine(Probes):
         if re.fullmatch(r"[0-9a-f]{12,64}", ref) and image_id.startswith(ref):
             return True  # an id (a short one from `docker image ls` too), typed as such
         want = refs.key(ref)
-        names = [refs.key(t) for t in attrs.get("RepoTags") or () if t and not t.startswith("<none>")]
-        names += [refs.key(d) for d in attrs.get("RepoDigests") or () if d and not d.startswith("<none>")]
-        return want in names
+        listed = [*(attrs.get("RepoTags") or ()), *(attrs.get("RepoDigests") or ())]
+        if want in listed:
+            return True  # as Docker lists names; refs.key keeps such a name as it is
+        # Else parse only the names that hold what follows want's last slash (refs.key keeps
+        # that as typed): an image may have thousands of names.
+        tail = want.rpartition("/")[2]
+        return any(refs.key(n) == want for n in listed if n and tail in n and not n.startswith("<none>"))
 
     def _listed_images(self) -> list[dict]:
         """Every image, listed once per run: tags() and all_tags() filter it here, the same way
@@ -194,7 +223,7 @@ class Engine(Probes):
         return self._memoised(("container", name), compute)
 
     def containers_from(self, *image_ids: str) -> Containers:
-        """Containers created from exactly these images, in one listing (the engine's filter also
+        """Containers created from exactly these images (the engine's `ancestor` filter also
         matches children; each listing costs a pass over every container on the engine). Each is
         inspected only when a check gets to it: a check that stops at the first container passing
         does not inspect the thousands after it. Those that ran come first (newest first), listed
