@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at a prompt
 LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
+EXIT_CODES = [str(code) for code in range(256)]  # every exit code a Linux process can end with
 
 
 class Engine(Probes):
@@ -40,6 +41,8 @@ class Engine(Probes):
             "os": version.get("Os", ""),
             "arch": version.get("Arch", ""),
         }
+        # Podman's Docker-compatible API names itself in its components ("Podman Engine").
+        self._podman = any("podman" in str(c.get("Name", "")).lower() for c in version.get("Components") or ())
         self.run_id = uuid.uuid4().hex[:12]
         self._memo: dict[Hashable, Future[Any]] = {}
         self._memo_lock = threading.Lock()
@@ -233,20 +236,42 @@ class Engine(Probes):
         ignores `sha256:<id>`); ids are compared with or without `sha256:`."""
         wanted = {refs.bare_id(i) for i in image_ids if i}
 
-        def listing(**filters):
+        def listing(states: tuple[str, ...] = (), **filters):
             def ids():
                 listed = self.call(self.api.containers, all=True,
                                    filters={"ancestor": sorted(wanted), **filters}, missing=[]) or []
                 return [c["Id"] for c in listed
-                        if refs.bare_id(c.get("ImageID") or "") in wanted and not is_probe(c.get("Labels"))]
+                        if refs.bare_id(c.get("ImageID") or "") in wanted and not is_probe(c.get("Labels"))
+                        and (not states or c.get("State") in states)]
             return ids
+
+        def ran():
+            if self._nothing_runs():
+                # Then those that ran are those that exited. Docker compares every container's
+                # state with each `status` value as a regular expression compiled anew, and
+                # thousands of never-started containers pay that three times over; `exited=`
+                # (every exit code a Linux process can give) it checks first, by number, and it
+                # keeps only containers that ran and stopped (their state said by the listing).
+                return listing(("exited",), exited=EXIT_CODES)()
+            # Statuses every engine (Docker, Podman) knows.
+            return listing(status=["running", "exited", "paused"])()
 
         def compute():
             if not wanted:
                 return Containers(self, [])
-            # Statuses every engine (Docker, Podman) knows; the full listing then adds the rest.
-            return Containers(self, [listing(status=["running", "exited", "paused"]), listing()])
+            return Containers(self, [ran, listing()])  # the full listing then adds the rest
         return self._memoised(("from", tuple(sorted(wanted))), compute)
+
+    def _nothing_runs(self) -> bool:
+        """True if a Docker Engine runs and pauses no container at all: its /info counts them
+        without listing them, for a few milliseconds. Podman's /info costs it more than the
+        listing it would spare (0.6 s against 0.3 s of CPU with 1,000 containers), so there: False."""
+        def compute():
+            if self._podman:
+                return False
+            info = self.call(self.api.info) or {}
+            return info.get("ContainersRunning") == 0 and info.get("ContainersPaused") == 0
+        return self._memoised(("nothing-runs",), compute)
 
     def inspect_container(self, container_id: str) -> dict | None:
         def compute():

@@ -1,0 +1,65 @@
+"""The container lookup on a real engine: a check's `image` finds every container created from
+that image, however the student named it (tag, short name, id), and no container of an image the
+tag named before it was moved; those that ran come first, newest first, then those only created.
+The engine is asked with server-side filters (ancestor, and status or exit code, whichever the
+engine answers more cheaply); this is what they must find, with or without a container running."""
+from __future__ import annotations
+
+import re
+import time
+
+from conftest import check, rubric, run_grade
+
+IMAGE = "grade-lookup-test"
+# The check fails on every container (none has this variable), so its evidence names them all.
+NOBODY = {"GRADE_LOOKUP_TEST": "never set"}
+
+
+def _found(graded, check_id: str) -> list[str]:
+    """The containers a failed container check judged, in the order it judged them."""
+    evidence = graded.check(check_id)["evidence"]
+    return [m.group(1) for line in evidence if (m := re.match(r"([\w.-]+): image ", line))]
+
+
+def _create(student, name: str, image: str, *command: str) -> None:
+    student.docker("container", "create", "--name", name, image, *command)
+    time.sleep(1.1)  # the engine orders containers by creation time: keep them apart
+
+
+def test_containers_are_found_by_the_image_they_were_created_from(student, tmp_path):
+    build = student.write("old", {"Dockerfile": 'FROM diamol/base\nCMD ["echo", "old"]\n'})
+    student.docker("image", "build", "--tag", f"{IMAGE}:v1", ".", cwd=build)
+    old_id = student.docker("image", "inspect", "--format", "{{.Id}}", f"{IMAGE}:v1").strip()
+    _create(student, "lk-old-image", f"{IMAGE}:v1")
+    # The tag moves to a new build: the container above keeps the image it was created from.
+    build = student.write("new", {"Dockerfile": 'FROM diamol/base\nCMD ["echo", "new"]\n'})
+    student.docker("image", "build", "--tag", f"{IMAGE}:v1", "--tag", IMAGE, ".", cwd=build)
+    new_id = student.docker("image", "inspect", "--format", "{{.Id}}", f"{IMAGE}:v1").strip()
+    assert new_id != old_id
+    _create(student, "lk-by-tag", f"{IMAGE}:v1")
+    student.docker("container", "run", "--name", "lk-ran-first", IMAGE)
+    time.sleep(1.1)
+    _create(student, "lk-by-short-name", IMAGE)
+    _create(student, "lk-by-id", new_id.split(":")[-1][:12])
+    student.docker("container", "run", "--detach", "--name", "lk-running", IMAGE, "sleep", "600")
+    time.sleep(1.1)
+    student.docker("container", "run", "--name", "lk-ran-last", f"{IMAGE}:v1")
+    student.docker("container", "run", "diamol/base", "true")  # another image's: never a candidate
+
+    path = rubric(tmp_path, "\n".join([
+        check("by-tag", "container", image=f"{IMAGE}:v1", env=NOBODY),
+        check("by-id", "container", image=new_id, env=NOBODY),
+        check("old-image", "container", image=old_id, env=NOBODY),
+    ]))
+    ran = ["lk-ran-last", "lk-running", "lk-ran-first"]  # newest first
+    created = ["lk-by-id", "lk-by-short-name", "lk-by-tag"]
+    # With a container running, and then with none (the engine is asked differently then).
+    for running in (True, False):
+        if not running:
+            student.docker("container", "stop", "--time", "0", "lk-running")
+        graded = run_grade("--rubric", str(path), host=student.host, tmp=tmp_path)
+        for check_id in ("by-tag", "by-id"):
+            found = _found(graded, check_id)
+            assert found == ran + created, (running, check_id, graded.check(check_id))
+            assert graded.check(check_id)["message"].startswith("none of 6 containers"), graded.check(check_id)
+        assert _found(graded, "old-image") == ["lk-old-image"], graded.check("old-image")
