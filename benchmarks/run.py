@@ -56,7 +56,9 @@ TARGET_GROWTH = 1.2
 TARGET_HELP_MS = 150
 TARGET_RSS_MB = 80
 
-GRADE_SCORE = re.compile(r"^Total: ([\d.]+)/([\d.]+)\b", re.M)
+# grade prints the bonus apart (`Total: 25/25 (100.0%), bonus +2 of 2`); the peer counts it in
+# (`score: 27/25`). Both are compared as core + bonus over the core maximum.
+GRADE_SCORE = re.compile(r"^Total: ([\d.]+)/([\d.]+)\b(?: \([^)]*\))?(?:, bonus \+([\d.]+) of [\d.]+)?", re.M)
 PEER_SCORE = re.compile(r"^score: ([\d.]+)/([\d.]+)$", re.M)
 
 
@@ -117,7 +119,8 @@ def score_of(pattern, result, who) -> str:
     if not m:
         raise Abort(f"{who} printed no score (exit {result.returncode}):\n"
                     f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return f"{m.group(1)}/{m.group(2)}"
+    bonus = float(m.group(3)) if m.lastindex == 3 and m.group(3) else 0.0
+    return f"{float(m.group(1)) + bonus:g}/{float(m.group(2)):g}"
 
 
 def code_state() -> tuple[str, str]:
