@@ -334,7 +334,14 @@ def main() -> int:
         list_t = startup([grade, "list"], env, args.runs)
         version_t = startup([grade, "--version"], env, args.runs)
         python_t = startup([sys.executable, "-c", "pass"], env, args.runs)
-        shim_t = startup([grade_shim, "--help"], env, args.runs) if grade_shim else None
+        shim_t, shim_error = None, ""
+        if grade_shim:
+            # Only reported: another `grade` on PATH that does not run (a shim of another Python
+            # that lacks the grader) must not stop the benchmark of this one.
+            try:
+                shim_t = startup([grade_shim, "--help"], env, args.runs)
+            except Abort as e:
+                shim_error = str(e).strip().splitlines()[-1][:200]
         rss = {"empty": peak_rss_mb(bench.cmds["grade"], env)}
         peer_rss = peak_rss_mb(bench.cmds["peer"], env)
 
@@ -420,6 +427,8 @@ def main() -> int:
         if shim_t:
             out.append(f"   {'grade --help via PATH (' + Path(grade_shim).parent.name + ')':36} {ms(shim_t)}")
             out.append(f"     (that is {grade_shim}, which a shell runs; the rows above run {grade})")
+        elif shim_error:
+            out.append(f"   (the `grade` a shell finds on PATH, {grade_shim}, failed: {shim_error})")
         help_ms = med(help_t) * 1000
         out.append(f"   grade --help median {help_ms:.0f} ms; target <= {TARGET_HELP_MS} ms: "
                    f"{verdict(help_ms <= TARGET_HELP_MS)}")
