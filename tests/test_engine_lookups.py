@@ -1,14 +1,22 @@
-"""The container lookup on a real engine: a check's `image` finds every container created from
-that image, however the student named it (tag, short name, id), and no container of an image the
-tag named before it was moved; those that ran come first, newest first, then those only created.
-The engine is asked with server-side filters (ancestor, and status or exit code, whichever the
-engine answers more cheaply); this is what they must find, with or without a container running."""
+"""The engine's lookups on a real engine, where the grader asks less than everything.
+
+Containers: a check's `image` finds every container created from that image, however the
+student named it (tag, short name, id), and no container of an image the tag named before it was
+moved; those that ran come first, newest first, then those only created. The engine is asked with
+server-side filters (ancestor, and status or exit code, whichever the engine answers more
+cheaply); this is what they must find, with or without a container running.
+
+Histories: an image's history read as the tail of a descendant's (its parent chain: a legacy
+build, a commit) is exactly what the engine gives for that image itself.
+"""
 from __future__ import annotations
 
 import re
 import time
 
-from conftest import check, rubric, run_grade
+from conftest import PODMAN, check, rubric, run_grade
+
+from grader.engine import connect
 
 IMAGE = "grade-lookup-test"
 # The check fails on every container (none has this variable), so its evidence names them all.
@@ -63,3 +71,31 @@ def test_containers_are_found_by_the_image_they_were_created_from(student, tmp_p
             assert found == ran + created, (running, check_id, graded.check(check_id))
             assert graded.check(check_id)["message"].startswith("none of 6 containers"), graded.check(check_id)
         assert _found(graded, "old-image") == ["lk-old-image"], graded.check("old-image")
+
+
+def test_a_history_read_within_a_descendants_is_the_images_own(student):
+    student.buildkit = False  # the legacy builder: an image per step, each the next one's parent
+    parent = student.write("parent", {"Dockerfile": "FROM diamol/base\nENV STEP=1\nRUN echo one > /one\n"})
+    student.docker("image", "build", "--tag", f"{IMAGE}-parent", ".", cwd=parent)
+    child = student.write("child", {"Dockerfile": f"FROM {IMAGE}-parent\nRUN echo two > /two\nCMD [\"true\"]\n"})
+    student.docker("image", "build", "--tag", f"{IMAGE}-child", ".", cwd=child)
+    student.docker("container", "run", "--name", "lk-commit", f"{IMAGE}-child", "sh", "-c", "echo 3 > /three")
+    student.docker("container", "commit", "lk-commit", f"{IMAGE}-committed")
+    names = [f"{IMAGE}-committed", f"{IMAGE}-child", f"{IMAGE}-parent", "diamol/base"]
+
+    def histories(order):
+        engine = connect(student.host)
+        read, history = [], engine.api.history
+        engine.api.history = lambda image: read.append(image) or history(image)
+        try:
+            ids = {name: engine.image(name)["Id"] for name in names}
+            return {name: engine.history(ids[name]) for name in order}, len(read)
+        finally:
+            engine.cleanup()
+
+    one_by_one, asked = histories(list(reversed(names)))  # the oldest first: nothing to read within
+    within, asked_within = histories(names)  # the newest first: the others are within its history
+    assert within == one_by_one
+    assert len(within[f"{IMAGE}-committed"]) > len(within[f"{IMAGE}-child"]) > len(within[f"{IMAGE}-parent"])
+    # Docker names the parent chain's images in a history; Podman does not, and is asked each time.
+    assert (asked, asked_within) == ((4, 4) if PODMAN else (4, 1))
