@@ -68,7 +68,7 @@ def test_containers_are_found_by_the_image_they_were_created_from(student, tmp_p
         graded = run_grade("--rubric", str(path), host=student.host, tmp=tmp_path)
         for check_id in ("by-tag", "by-id"):
             found = _found(graded, check_id)
-            assert found == ran + created, (running, check_id, graded.check(check_id))
+            assert found == ran + created, (running, check_id, found)
             assert graded.check(check_id)["message"].startswith("none of 6 containers"), graded.check(check_id)
         assert _found(graded, "old-image") == ["lk-old-image"], graded.check("old-image")
 

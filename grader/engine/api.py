@@ -268,6 +268,9 @@ class Engine(Probes):
             def ids():
                 listed = self.call(self.api.containers, all=True,
                                    filters={"ancestor": sorted(wanted), **filters}, missing=[]) or []
+                # Newest first: Docker lists them so (to the nanosecond, which a stable sort by
+                # the listing's seconds keeps), Podman in no set order.
+                listed.sort(key=lambda c: -(c.get("Created") or 0))
                 return [c["Id"] for c in listed
                         if refs.bare_id(c.get("ImageID") or "") in wanted and not is_probe(c.get("Labels"))
                         and (not states or c.get("State") in states)]
