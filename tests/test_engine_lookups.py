@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import PODMAN, check, rubric, run_grade
+from conftest import ENGINE, PODMAN, check, rubric, run_grade
 
 from grader.engine import connect
 
@@ -70,7 +70,12 @@ def test_containers_are_found_by_the_image_they_were_created_from(student, tmp_p
             found = _found(graded, check_id)
             assert found == ran + created, (running, check_id, found)
             assert graded.check(check_id)["message"].startswith("none of 6 containers"), graded.check(check_id)
-        assert _found(graded, "old-image") == ["lk-old-image"], graded.check("old-image")
+        if ENGINE == "docker26-containerd":
+            # The containerd image store forgets an image when its last tag moves away (its
+            # container keeps the content): nothing is created from an image it does not have.
+            assert graded.check("old-image")["message"].startswith("no container was created from")
+        else:
+            assert _found(graded, "old-image") == ["lk-old-image"], graded.check("old-image")
 
 
 def test_a_history_read_within_a_descendants_is_the_images_own(student):
