@@ -56,7 +56,9 @@ TARGET_GROWTH = 1.2
 TARGET_HELP_MS = 150
 TARGET_RSS_MB = 80
 
-GRADE_SCORE = re.compile(r"^Total: ([\d.]+)/([\d.]+)\b", re.M)
+# grade prints the bonus apart (`Total: 25/25 (100.0%), bonus +2 of 2`); the peer counts it in
+# (`score: 27/25`). Both are compared as core + bonus over the core maximum.
+GRADE_SCORE = re.compile(r"^Total: ([\d.]+)/([\d.]+)\b(?: \([^)]*\))?(?:, bonus \+([\d.]+) of [\d.]+)?", re.M)
 PEER_SCORE = re.compile(r"^score: ([\d.]+)/([\d.]+)$", re.M)
 
 
@@ -117,7 +119,8 @@ def score_of(pattern, result, who) -> str:
     if not m:
         raise Abort(f"{who} printed no score (exit {result.returncode}):\n"
                     f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return f"{m.group(1)}/{m.group(2)}"
+    bonus = float(m.group(3)) if m.lastindex == 3 and m.group(3) else 0.0
+    return f"{float(m.group(1)) + bonus:g}/{float(m.group(2)):g}"
 
 
 def code_state() -> tuple[str, str]:
@@ -331,7 +334,14 @@ def main() -> int:
         list_t = startup([grade, "list"], env, args.runs)
         version_t = startup([grade, "--version"], env, args.runs)
         python_t = startup([sys.executable, "-c", "pass"], env, args.runs)
-        shim_t = startup([grade_shim, "--help"], env, args.runs) if grade_shim else None
+        shim_t, shim_error = None, ""
+        if grade_shim:
+            # Only reported: another `grade` on PATH that does not run (a shim of another Python
+            # that lacks the grader) must not stop the benchmark of this one.
+            try:
+                shim_t = startup([grade_shim, "--help"], env, args.runs)
+            except Abort as e:
+                shim_error = str(e).strip().splitlines()[-1][:200]
         rss = {"empty": peak_rss_mb(bench.cmds["grade"], env)}
         peer_rss = peak_rss_mb(bench.cmds["peer"], env)
 
@@ -417,6 +427,8 @@ def main() -> int:
         if shim_t:
             out.append(f"   {'grade --help via PATH (' + Path(grade_shim).parent.name + ')':36} {ms(shim_t)}")
             out.append(f"     (that is {grade_shim}, which a shell runs; the rows above run {grade})")
+        elif shim_error:
+            out.append(f"   (the `grade` a shell finds on PATH, {grade_shim}, failed: {shim_error})")
         help_ms = med(help_t) * 1000
         out.append(f"   grade --help median {help_ms:.0f} ms; target <= {TARGET_HELP_MS} ms: "
                    f"{verdict(help_ms <= TARGET_HELP_MS)}")
