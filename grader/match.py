@@ -173,6 +173,6 @@ def env_dict(env_list) -> dict[str, str]:
     """The engine's ["K=v", ...] as a dict; a bare "K" means set to empty."""
     out = {}
     for item in env_list or ():
-        key, _, value = item.partition("=")
+        key, _sep, value = item.partition("=")
         out[key] = value
     return out

@@ -234,14 +234,14 @@ class Engine(Probes):
     def tags(self, repository: str) -> list[str]:
         """Every tag of one repository, as people type them (web-ping:v3, whichever engine)."""
         return self._memoised(("tags", repository),
-                              lambda: sorted({key for _, _, key in self._keyed_tags(repository)}))
+                              lambda: sorted({key for _id, _repo, key in self._keyed_tags(repository)}))
 
     def tags_by_image(self, repository: str) -> dict[str, list[str]]:
         """The tags of one repository grouped by image id, from the one listing: thousands of
         tags of a few images cost a few history reads, not one inspect per tag."""
         def compute():
             out: dict[str, set] = {}
-            for image_id, _, key in self._keyed_tags(repository):
+            for image_id, _repo, key in self._keyed_tags(repository):
                 out.setdefault(image_id, set()).add(key)
             return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=lambda kv: min(kv[1]))}
         return self._memoised(("tags-by-image", repository), compute)
@@ -392,7 +392,7 @@ class Engine(Probes):
     def all_tags(self) -> list[str]:
         """Every tagged image reference on the engine, in the short form people type (the same
         on Docker and Podman: localhost/web-ping:latest is web-ping:latest)."""
-        return self._memoised(("all-tags",), lambda: sorted({key for _, _, key in self._keyed_tags()}))
+        return self._memoised(("all-tags",), lambda: sorted({key for _id, _repo, key in self._keyed_tags()}))
 
     # ---- volumes -------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """What a student reads in Korean (`grade ch03 --lang ko`): every check kind's verdict, evidence
 and hint on captured engine answers (cases.py: chapters 2-6, passing and failing), with no
-English left outside the values (names, paths, commands, output lines), and the lines that point at the mistake in Korean."""
+English left outside the values (names, paths, commands, output lines), and the lines that point
+at the mistake in Korean."""
 from __future__ import annotations
 
 import pytest
