@@ -19,6 +19,7 @@ differ between engines (see engine/events.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, Union
@@ -105,7 +106,8 @@ def changed_names(before: dict, after: dict) -> set[str]:
 class Watcher:
     """Grades `rubric` on `engine` again after each change, until the engine is lost (run()
     returns it) or the user stops it (KeyboardInterrupt, also from SIGTERM, goes through).
-    `report` is always the last complete grading."""
+    `report` is the last complete grading, or after Ctrl-C in the middle of one, the last
+    complete grading with the checks that one finished."""
 
     def __init__(self, rubric: Rubric, engine: Engine, student: str, budget: float | None, view: View):
         self.rubric, self.engine, self.student, self.budget, self.view = rubric, engine, student, budget, view
@@ -157,8 +159,23 @@ class Watcher:
             # A check that was skipped (its blocker now passes) or could not be graded runs again.
             return result if result is not None and result.status in (Status.PASSED, Status.FAILED) else None
 
-        report = grade(self.rubric, self.engine, self.student, budget=self.budget,
-                       on_progress=self.view.started, on_result=self.view.finished, keep=keep)
+        finished: dict[str, Result] = {}
+
+        def on_result(result: Result) -> None:
+            finished[result.id] = result
+            self.view.finished(result)
+
+        try:
+            report = grade(self.rubric, self.engine, self.student, budget=self.budget,
+                           on_progress=self.view.started, on_result=on_result, keep=keep)
+        except KeyboardInterrupt:
+            if previous is not None and finished:
+                # Stopped in the middle of a re-grade: the checks it finished are graded on the
+                # engine as it is now (the screen already shows them), the rest keep their last
+                # verdict; the checklist left on the screen and the reports then say the same.
+                self.report = dataclasses.replace(
+                    previous, results=[finished.get(r.id, r) for r in previous.results])
+            raise
         if report.fault is not None:
             self.engine.reopen()  # out of time: its probes were removed; the next change grades again
         self.report = report

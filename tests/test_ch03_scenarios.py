@@ -306,7 +306,7 @@ def closed_port() -> int:
 @pytest.mark.parametrize("host, args, why", [
     ("unix:///nonexistent/docker.sock", (), "socket does not exist"),
     ("tcp://127.0.0.1:{port}", (), "connection was refused"),
-    ("unix:///nonexistent/docker.sock", ("--lang", "ko"), "소켓 파일이 없으니 Docker가 실행 중이 아닙니다"),
+    ("unix:///nonexistent/docker.sock", ("--lang", "ko"), "소켓 파일이 없으니 도커가 실행 중이 아닙니다"),
 ], ids=["missing-socket", "closed-tcp-port", "missing-socket-ko"])
 def test_unreachable_engine(tmp_path, host, args, why):
     host = host.format(port=closed_port())
