@@ -143,6 +143,9 @@ def snapshot(host: str) -> dict:
     }
 
 
+_SNAPSHOT_RACE = "failed to prepare extraction snapshot"
+
+
 class Student:
     """Types docker commands at the shell, as the chapter tells them to."""
 
@@ -156,8 +159,16 @@ class Student:
                 "DOCKER_BUILDKIT": "1" if self.buildkit else "0", **extra}
 
     def docker(self, *args, input=None, check=True, cwd=None):
-        result = subprocess.run([DOCKER, *args], env=self.env(), input=input, text=True,
-                                capture_output=True, cwd=cwd or self.workdir, timeout=180)
+        def run():
+            return subprocess.run([DOCKER, *args], env=self.env(), input=input, text=True,
+                                  capture_output=True, cwd=cwd or self.workdir, timeout=180)
+        result = run()
+        if result.returncode != 0 and args[:2] == ("image", "build") and _SNAPSHOT_RACE in result.stderr:
+            # Docker 26's containerd image store: a BuildKit build right after images were removed
+            # can find a cached layer's parent snapshot gone ("failed to prepare extraction
+            # snapshot ... does not exist") -- the engine's fault, not the student's; a student
+            # types the build again, and so does this.
+            result = run()
         if check and result.returncode != 0:
             raise AssertionError(f"docker {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
