@@ -115,6 +115,10 @@ class Engine(Probes):
         about one image id (its history, its files) never go stale: an id names fixed content."""
         kinds = set(kinds)
         with self._memo_lock:
+            if "image" in kinds:
+                # Inspect answers by id answer other names of the image (_inspected_as); their names
+                # and digests change with tags, pushes and pulls, as the memoised inspects do.
+                self._inspected.clear()
             for key in list(self._memo):
                 head = str(key[0] if isinstance(key, tuple) and key else key)
                 if head in _FIXED:
