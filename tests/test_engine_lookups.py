@@ -104,3 +104,36 @@ def test_a_history_read_within_a_descendants_is_the_images_own(student):
     assert len(within[f"{IMAGE}-committed"]) > len(within[f"{IMAGE}-child"]) > len(within[f"{IMAGE}-parent"])
     # Docker names the parent chain's images in a history; Podman does not, and is asked each time.
     assert (asked, asked_within) == ((4, 4) if PODMAN else (4, 1))
+
+
+def test_a_failing_check_counts_never_started_containers_without_inspecting_them_all(student, tmp_path):
+    build = student.write("app", {"Dockerfile": 'FROM diamol/base\nCMD ["echo", "app"]\n'})
+    student.docker("image", "build", "--tag", IMAGE, ".", cwd=build)
+    student.docker("container", "run", "--name", "lk-ran", IMAGE)  # ran, with the wrong env
+    created = 14
+    for i in range(created):
+        student.docker("container", "create", "--name", f"lk-created-{i}", IMAGE)
+    path = rubric(tmp_path, check("ran", "container", image=IMAGE, env=NOBODY))
+
+    graded = run_grade("--rubric", str(path), host=student.host, tmp=tmp_path)
+    result = graded.check("ran")
+    assert result["status"] == "failed"
+    # Every candidate is counted, the one that ran is judged first and named in the message...
+    assert result["message"].startswith(f"none of {created + 1} containers is as expected; e.g. lk-ran has "), result
+    # ...ten never-started ones are judged one by one, and the rest are counted in the last line.
+    found = _found(graded, "ran")
+    assert found[0] == "lk-ran" and len(found) == 9 and all(n.startswith("lk-created-") for n in found[1:]), found
+    assert result["evidence"][-1] == f"... {created + 1 - 9} more", result["evidence"]
+
+    engine = connect(student.host)
+    inspected: list[str] = []
+    inspect = engine.api.inspect_container
+    engine.api.inspect_container = lambda cid: inspected.append(cid) or inspect(cid)
+    try:
+        from grader.checks import KINDS
+
+        outcome = KINDS["container"]({"image": IMAGE, "env": NOBODY}).evaluate(engine)
+    finally:
+        engine.cleanup()
+    assert not outcome.passed
+    assert len(inspected) == 1 + 10, inspected  # the one that ran and ten never started, not 15

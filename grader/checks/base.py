@@ -94,12 +94,15 @@ def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text
 EVIDENCE_CAP = 20  # a list of thousands of tags or containers helps nobody; the count does
 
 
-def capped(lines: Iterable[Text], cap: int = EVIDENCE_CAP) -> tuple[Text, ...]:
-    """At most `cap` evidence lines, the last one saying how many more there were."""
+def capped(lines: Iterable[Text], cap: int = EVIDENCE_CAP, more: int = 0) -> tuple[Text, ...]:
+    """At most `cap` evidence lines, the last one saying how many more there were (`more`: lines
+    there would be for things counted but not read one by one)."""
     lines = list(lines)
-    if len(lines) <= cap:
+    if len(lines) <= cap and not more:
         return tuple(lines)
-    return tuple(lines[:cap - 1]) + (More(len(lines) - cap + 1),)
+    if len(lines) < cap:
+        return tuple(lines) + (More(more),)
+    return tuple(lines[:cap - 1]) + (More(len(lines) - cap + 1 + more),)
 
 
 def listed(names: Iterable[str], cap: int = 10) -> Text:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
+from itertools import islice
 
 from .. import match
-from ..engine import EngineProtocol, ObjectError
+from ..engine import Candidates, EngineProtocol, ObjectError
 from ..model import Outcome
 from ..text import Text, _, join, verbatim
 from .base import REGEX, Check, passed, register
@@ -34,6 +36,7 @@ from .lookup import (  # noqa: F401
 )
 
 FLAGS = (("tty", "Tty", "--tty"), ("interactive", "OpenStdin", "--interactive"))  # key, Config field, option
+NEVER_STARTED_JUDGED = 10  # never-started candidates judged one by one; the rest are counted
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -118,25 +121,35 @@ class Container(Check):
     def run(self, engine: EngineProtocol) -> Outcome:
         lookup = self._lookup()
         wanted_ids = lookup.image_ids(engine)
-        candidates = lookup.candidates(engine, wanted_ids)
         # Inspected lazily (engine.containers_from): one removed meanwhile is skipped.
-        if not candidates or not any(True for _ in candidates):
-            return lookup.missing()
+        never: Candidates | tuple = ()
+        if lookup.name or not self._started():
+            groups: list[Iterable[dict]] = [lookup.candidates(engine, wanted_ids)]
+        else:
+            # A container never started cannot pass a check that wants one that ran: the listing
+            # says which they are, so the first few are judged (their reasons shown) and the
+            # rest, thousands at scale, only counted, never inspected.
+            never = engine.containers_from(*wanted_ids, started=False)
+            groups = [engine.containers_from(*wanted_ids, started=True), islice(never, NEVER_STARTED_JUDGED)]
         evidence: list[Text] = []
         skipped: list[Text] = []
         reasons: list[Text] = []
-        for attrs in candidates:
-            try:
-                ok, why, seen = self._judge(engine, attrs, wanted_ids)
-            except ObjectError as e:  # one unreadable container must not hide the others
-                why = _("{name} was skipped: {error}", name=name_of(attrs), error=e.message)
-                ok, seen = False, _("skipped {name}: {error}", name=name_of(attrs), error=e.message)
-                skipped.append(seen)
-            evidence.append(seen)
-            if ok:
-                return passed(_("container {name} is as expected", name=name_of(attrs)), seen, *skipped)
-            reasons.append(why)
-        return none_as_expected(reasons, evidence)
+        for group in groups:
+            for attrs in group:
+                try:
+                    ok, why, seen = self._judge(engine, attrs, wanted_ids)
+                except ObjectError as e:  # one unreadable container must not hide the others
+                    why = _("{name} was skipped: {error}", name=name_of(attrs), error=e.message)
+                    ok, seen = False, _("skipped {name}: {error}", name=name_of(attrs), error=e.message)
+                    skipped.append(seen)
+                evidence.append(seen)
+                if ok:
+                    return passed(_("container {name} is as expected", name=name_of(attrs)), seen, *skipped)
+                reasons.append(why)
+        counted = max(0, len(never) - NEVER_STARTED_JUDGED)
+        if not reasons:
+            return lookup.missing()
+        return none_as_expected(reasons, evidence, counted)
 
     def _judge(self, engine: EngineProtocol, attrs: dict, wanted_ids: set[str]) -> tuple[bool, Text, Text]:
         p = self.params

@@ -85,13 +85,14 @@ class Lookup:
                  states="/".join(self.states))
 
 
-def none_as_expected(reasons: list[Text], evidence: list[Text]) -> Outcome:
-    """The failure for candidates of which none is as expected: the one reason, or the first of many."""
+def none_as_expected(reasons: list[Text], evidence: list[Text], more: int = 0) -> Outcome:
+    """The failure for candidates of which none is as expected: the one reason, or the first of
+    many (`more`: candidates counted as not as expected without being judged one by one)."""
     first = reasons[0]
-    if len(reasons) == 1:
+    if len(reasons) == 1 and not more:
         return failed(first, *evidence)
-    return failed(_("none of {count} containers is as expected; e.g. {reason}", count=len(reasons),
-                    reason=first), *capped(evidence, 10))
+    return failed(_("none of {count} containers is as expected; e.g. {reason}", count=len(reasons) + more,
+                    reason=first), *capped(evidence, 10, more))
 
 
 def lookup_problems(params: dict) -> list[tuple[tuple, Text]]:

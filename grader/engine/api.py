@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 10.0  # seconds per API call; docker's own 60 s is too long at a prompt
 LOG_HEAD = 64_000  # bytes of start-up output read before the tail; long logs are never read whole
 EXIT_CODES = [str(code) for code in range(256)]  # every exit code a Linux process can end with
+# A listing's state of a container never started: Docker's, and the one Podman's libpod may give.
+NEVER_STARTED = frozenset({"created", "configured"})
 
 
 class Engine(Probes):
@@ -294,45 +296,54 @@ class Engine(Probes):
             return _portable_container(attrs)
         return self._memoised(("container", name), compute)
 
-    def containers_from(self, *image_ids: str) -> Containers:
+    def containers_from(self, *image_ids: str, started: bool | None = None) -> Containers:
         """Containers created from exactly these images (the engine's `ancestor` filter also
         matches children; each listing costs a pass over every container on the engine). Each is
         inspected only when a check gets to it: a check that stops at the first container passing
         does not inspect the thousands after it. Those that ran come first (newest first), listed
         on their own: an engine lists a few started containers quickly, while listing thousands
         of never-started ones costs it most of a second; they are listed only if needed.
+        started=True: only those the listing says were started; False: only those it says never
+        were (`docker container create` alone), whose state a check can judge without inspecting
+        thousands of them; None: both.
         The filter names images by bare id, the one form both Docker and Podman accept (Podman
         ignores `sha256:<id>`); ids are compared with or without `sha256:`."""
-        wanted = {refs.bare_id(i) for i in image_ids if i}
+        wanted = tuple(sorted({refs.bare_id(i) for i in image_ids if i}))
+        if not wanted:
+            return Containers(self, [])
 
-        def listing(states: tuple[str, ...] = (), **filters):
-            def ids():
-                listed = self.call(self.api.containers, all=True,
-                                   filters={"ancestor": sorted(wanted), **filters}, missing=[]) or []
-                # Newest first: Docker lists them so (to the nanosecond, which a stable sort by
-                # the listing's seconds keeps), Podman in no set order.
-                listed.sort(key=lambda c: -(c.get("Created") or 0))
-                return [c["Id"] for c in listed
-                        if refs.bare_id(c.get("ImageID") or "") in wanted and not is_probe(c.get("Labels"))
-                        and (not states or c.get("State") in states)]
-            return ids
-
-        def ran():
+        def ran() -> list[str]:
             if self._nothing_runs():
                 # Then those that ran are those that exited. Docker compares every container's
                 # state with each `status` value as a regular expression compiled anew, and
                 # thousands of never-started containers pay that three times over; `exited=`
                 # (every exit code a Linux process can give) it checks first, by number, and it
                 # keeps only containers that ran and stopped (their state said by the listing).
-                return listing(("exited",), exited=EXIT_CODES)()
+                return [cid for cid, state in self._listed(wanted, exited=EXIT_CODES) if state == "exited"]
             # Statuses every engine (Docker, Podman) knows.
-            return listing(status=["running", "exited", "paused"])()
+            return [cid for cid, _state in self._listed(wanted, status=["running", "exited", "paused"])]
 
+        def every(keep: Callable[[str], bool]) -> Callable[[], list[str]]:
+            return lambda: [cid for cid, state in self._listed(wanted) if keep(state)]
+
+        if started is None:
+            return Containers(self, [ran, every(lambda state: True)])  # the full listing adds the rest
+        if started:
+            return Containers(self, [ran, every(lambda state: state not in NEVER_STARTED)])
+        return Containers(self, [every(lambda state: state in NEVER_STARTED)])
+
+    def _listed(self, wanted: tuple[str, ...], **filters) -> list[tuple[str, str]]:
+        """(id, state) of the containers created from the `wanted` bare image ids that the engine
+        lists with these filters, newest first, never the grader's probes."""
         def compute():
-            if not wanted:
-                return Containers(self, [])
-            return Containers(self, [ran, listing()])  # the full listing then adds the rest
-        return self._memoised(("from", tuple(sorted(wanted))), compute)
+            listed = self.call(self.api.containers, all=True,
+                               filters={"ancestor": list(wanted), **filters}, missing=[]) or []
+            # Newest first: Docker lists them so (to the nanosecond, which a stable sort by
+            # the listing's seconds keeps), Podman in no set order.
+            listed.sort(key=lambda c: -(c.get("Created") or 0))
+            return [(c["Id"], str(c.get("State") or "")) for c in listed
+                    if refs.bare_id(c.get("ImageID") or "") in wanted and not is_probe(c.get("Labels"))]
+        return self._memoised(("from", wanted, tuple(sorted(filters))), compute)
 
     def _nothing_runs(self) -> bool:
         """True if a Docker Engine runs and pauses no container at all: its /info counts them
@@ -454,6 +465,14 @@ class Containers:
 
     def __bool__(self) -> bool:
         return self._id(0) is not None
+
+    def __len__(self) -> int:
+        """How many there are, listed but not inspected."""
+        with self._lock:
+            while self._listings:
+                seen = set(self._ids)
+                self._ids += [cid for cid in self._listings.pop(0)() if cid not in seen]
+            return len(self._ids)
 
 
 def _epoch(created) -> int | None:

@@ -5,7 +5,7 @@ from captured inspect data (tests/unit) as well as graded on a real engine (api.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
@@ -32,6 +32,14 @@ class FileRead:
     is_dir: bool = False
 
 
+class Candidates(Protocol):
+    """Containers' inspect data, read as iteration gets to each; len() counts them unread."""
+
+    def __iter__(self) -> Iterator[dict]: ...
+
+    def __len__(self) -> int: ...
+
+
 class EngineProtocol(Protocol):
     """The read API of one engine for one grading run. Each method answers None (or empty) for
     what is not there, raises EngineError when the engine fails and ObjectError when one student
@@ -51,7 +59,7 @@ class EngineProtocol(Protocol):
 
     def container(self, name: str) -> Optional[dict]: ...
 
-    def containers_from(self, *image_ids: str) -> Iterable[dict]: ...
+    def containers_from(self, *image_ids: str, started: Optional[bool] = None) -> Candidates: ...
 
     def inspect_container(self, container_id: str) -> Optional[dict]: ...
 
