@@ -52,6 +52,24 @@ GRADED_REPOSITORY = "web-ping"
 GRADED_IMAGE = "diamol/ch03-web-ping"
 
 TARGET_RATIO = 0.4
+# ch03's env-override check wanting a TARGET no container has: it fails, so every candidate
+# container of the graded image is judged (the 2,000 never-started ones of the last stage too).
+FAILING_RUBRIC = """version: 1
+lab: bench-failing
+title: {en: "A failing container check", ko: "실패하는 컨테이너 검사"}
+sections:
+  - id: s
+    title: {en: "Containers", ko: "컨테이너"}
+    checks:
+      - id: env-override
+        title: {en: "A web-ping container ran with TARGET=grade-bench.never", ko: "TARGET=grade-bench.never로 실행함"}
+        points: 3
+        kind: container
+        image: [diamol/ch03-web-ping, web-ping]
+        env: {TARGET: grade-bench.never}
+        logs: 'Pinging: ${TARGET}'
+        hint: {en: "Run it.", ko: "실행하세요."}
+"""
 TARGET_GROWTH = 1.2
 TARGET_HELP_MS = 150
 TARGET_RSS_MB = 80
@@ -363,6 +381,13 @@ def main() -> int:
                                  args.scale_runs)
                 scale.append((stage, t))
             rss["largest"] = peak_rss_mb(bench.cmds["grade"], env)
+            log(f"timing a failing container check at the largest size: 1 warm-up + {args.scale_runs} runs each")
+            failing_rubric = tmp / "failing-container.yaml"
+            failing_rubric.write_text(FAILING_RUBRIC)
+            failing = Bench(grade)
+            failing.cmds = {"grade": [grade, "--rubric", str(failing_rubric), "--lang", "en"]}
+            failing_t = failing.rounds([("grade", "grade", env), ("grade-control", "grade", control)],
+                                       args.scale_runs)
         code_after, fingerprint_after = code_state()
 
         # ---- the table ----
@@ -410,6 +435,10 @@ def main() -> int:
                 out.append(f"   grade growth at {containers:,} containers + {tags:,} tags{extra} (median "
                            f"per-round ratio): {growth:.2f}x; target <= {TARGET_GROWTH}: "
                            f"{verdict(growth <= TARGET_GROWTH)}")
+            fg, fc = failing_t["grade"], failing_t["grade-control"]
+            out.append(f"   a failing container check alone (every candidate judged) at the largest size: "
+                       f"{med(fg):.3f} s, control {med(fc):.3f} s, growth {med([a / b for a, b in zip(fg, fc)]):.2f}x "
+                       f"per round (score {failing.score} on every run)")
             out.append(f"   (filler: containers created from {FILLER_IMAGE}, never started; tags "
                        "bench-filler/app-N:v1 spread over the 4 stand-in images; g: of the graded "
                        f"repository, {GRADED_REPOSITORY}:fill-N over the same 4 images, and containers "
