@@ -91,6 +91,10 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
         return
     if v == "type":
         want = err.validator_value
+        if want in ("number", "integer") and isinstance(inst, str) and _numeric(inst):
+            # `points: "2"`: the quotes make it a text.
+            doc.problem(path, _("expected a number, got the text {value}: write it without quotes", value=repr(inst)))
+            return
         # NOTE: between JSON Schema type names: "string or integer".
         either = _(" or ")
         types = join([verbatim(w) for w in want], either) if isinstance(want, list) else want
@@ -109,14 +113,34 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
         doc.problem(path, _("{value} does not match the pattern {pattern}", value=repr(inst),
                             pattern=str(err.validator_value)))
         return
-    if v == "oneOf" and isinstance(inst, dict):
-        # The matcher form: report the inner object's own problem, which is the useful one.
+    if v == "oneOf":
+        # A value of one of several forms (a matcher object or a plain value; a state or a list
+        # of states): the problem of the form it was written in is the useful one (a misspelt
+        # state gets its suggestion), not "not valid under any of the given schemas".
         for sub in err.context:
             if sub.validator != "type":
                 _schema_problem(doc, path, _rebase(sub))
                 return
+    if v == "const":
+        doc.problem(path, _("must be {expected}, got {value}", expected=repr(err.validator_value), value=repr(inst)))
+        return
+    if v in ("minItems", "minLength") and not inst:
+        doc.problem(path, _("must not be empty"))
+        return
+    if v == "uniqueItems" and isinstance(inst, list):
+        twice = next((x for i, x in enumerate(inst) if x in inst[:i]), None)
+        doc.problem(path, _("lists {value} more than once", value=repr(twice)))
+        return
     # NOTE: {error} is the JSON Schema validator's own message, in English.
     doc.problem(path, _("not valid by the rubric schema: {error}", error=err.message))
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _rebase(err):
@@ -186,6 +210,10 @@ def _validate_check(check, base: tuple, doc: Doc, kinds: dict, schema_of, part: 
             continue  # inside a part: said below, with the part's own keys
         _schema_problem(doc, base, err)
     params = check if not part else {k: v for k, v in check.items() if k != "kind"}
+    # The kind's own rules read a misspelt key as the key it was meant to be: `label:` is already
+    # reported as a typo of `labels`, so "say what to check" would be a second, wrong problem.
+    meant = {k: _suggest(k, schema["properties"]) for k in params if k not in schema["properties"]}
+    params = {(meant.get(k) or k) if meant.get(k) not in params else k: v for k, v in params.items()}
     for key, message in kinds[kind].problems(params):
         doc.problem(base + tuple(key), message, key=".".join(map(str, key)))
     if kind == "all" and isinstance(check.get("checks"), list):
@@ -197,8 +225,17 @@ def _semantics(data, doc: Doc) -> list[CheckSpec]:
     specs: list[CheckSpec] = []
     seen: dict[str, tuple] = {}
     where: dict[str, tuple] = {}
+    sections: dict[str, tuple] = {}
     for si, section in enumerate(data["sections"]):
         stitle = Authored.of(section["title"])
+        # Reports group by section id (JUnit's classname is LAB.SECTION): a copied section whose
+        # id was left unchanged would merge two headings in GitLab and in the terminal report.
+        if section["id"] in sections:
+            doc.problem(("sections", si, "id"), _("duplicate section id '{id}' (first at line {line})",
+                                                  id=section["id"], line=doc.line(sections[section["id"]])),
+                        key="id")
+        else:
+            sections[section["id"]] = ("sections", si, "id")
         for ci, c in enumerate(section["checks"]):
             base = ("sections", si, "checks", ci)
             if c["id"] in seen:

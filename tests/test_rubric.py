@@ -313,3 +313,47 @@ def test_grade_explain_of_an_unknown_lab_exits_2_naming_the_labs():
     result = subprocess.run(["grade", "explain", "ch99"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "ch03" in result.stdout + result.stderr
+
+
+# An instructor's usual mistakes, as `grade rubric check` shows them: one problem each, naming the
+# file, the line and the key as written, saying what to do, exit 2 and never a traceback.
+AUTHORS_MISTAKES = [
+    ("version: 2", GOOD.replace("version: 1", "version: 2"), 1, "version", "must be 1, got 2"),
+    ("a misspelt state", GOOD.replace(
+        "        kind: image\n        image: diamol/base\n",
+        "        kind: container\n        image: diamol/base\n        state: runing\n"),
+     14, "state", "'runing' is not a valid value; did you mean 'running'?"),
+    ("points in quotes", GOOD.replace("points: 1", 'points: "1"'), 11, "points",
+     "expected a number, got the text '1': write it without quotes"),
+    ("points .nan", GOOD.replace("points: 1", "points: .nan"), 11, "points", ".nan is not a finite number"),
+    ("points .inf", GOOD.replace("points: 1", "points: .inf"), 11, "points", ".inf is not a finite number"),
+    ("an empty English title", GOOD.replace("{en: Demo, ko: 데모}", '{en: "", ko: 데모}'), 3, "en",
+     "must not be empty"),
+    ("a need named twice", GOOD.replace("needs: [base-image]", "needs: [base-image, base-image]"), 18, "needs",
+     "lists 'base-image' more than once"),
+    ("a copied section", GOOD + GOOD[GOOD.index("  - id: one"):].replace("base-image", "b2").replace(
+        "base-cmd", "c2"), 22, "id", "duplicate section id 'one' (first at line 5)"),
+    ("a misspelt key of what to check", GOOD.replace("cmd: [/bin/sh]", "cmdd: [/bin/sh]"), 21, "cmdd",
+     "unknown key 'cmdd'; did you mean 'cmd'?"),
+    ("a tab", GOOD.replace("        kind: image\n", "\tkind: image\n"), 12, "",
+     "YAML indents with spaces, never tabs"),
+    ("a regex in double quotes", GOOD.replace("cmd: [/bin/sh]", 'cmd: ["\\d+"]'), 21, "",
+     "write regular expressions in single quotes"),
+    ("a key indented one space too far", GOOD.replace("        kind: image\n", "         kind: image\n"), 12, "",
+     "Check this line's indentation"),
+]
+
+
+@pytest.mark.parametrize("text, line, key, words", [m[1:] for m in AUTHORS_MISTAKES],
+                         ids=[m[0] for m in AUTHORS_MISTAKES])
+def test_an_authors_mistake_gets_one_clear_problem_with_its_line_and_key(tmp_path, text, line, key, words):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(text)
+    result = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    where = f"{path}:{line}: [{key}] " if key else f"{path}:{line}: "
+    assert lines[0].startswith(where) and words in lines[0], lines[0]
+    korean = subprocess.run(["grade", "rubric", "check", str(path), "--lang", "ko"], capture_output=True, text=True)
+    assert korean.returncode == 2 and korean.stderr.startswith(where) and korean.stderr != result.stderr
