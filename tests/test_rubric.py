@@ -309,6 +309,19 @@ def test_grade_explain_lists_every_check_with_its_expectation_and_hint_without_a
         assert ("hint: " if lang == "en" else "힌트: ") in result.stdout
 
 
+def test_grade_explain_says_what_a_check_is_worth_as_the_reports_do(tmp_path):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(GOOD.replace("        needs: [base-image]\n", "        bonus: true\n        needs: [base-image]\n"))
+    english = subprocess.run(["grade", "explain", "--rubric", str(path)], capture_output=True, text=True, timeout=60)
+    assert english.returncode == 0, english.stderr
+    assert "  base-image [1 pt] Base is here\n" in english.stdout  # not "[1 pts]"
+    assert "  base-cmd [2 pts bonus] Base runs sh\n" in english.stdout
+    korean = subprocess.run(["grade", "explain", "--rubric", str(path), "--lang", "ko"], capture_output=True,
+                            text=True, timeout=60)
+    assert "  base-image [1점] 기반 이미지 있음\n" in korean.stdout
+    assert "  base-cmd [보너스 2점] sh 실행\n" in korean.stdout
+
+
 def test_grade_explain_of_an_unknown_lab_exits_2_naming_the_labs():
     result = subprocess.run(["grade", "explain", "ch99"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr

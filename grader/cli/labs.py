@@ -54,9 +54,8 @@ def explain(lab, rubric_file, lang):
         if spec.section != section:
             section = spec.section
             click.echo("\n" + click.style(spec.section_title(lang), bold=True))
-        worth = points.number(spec.points)
-        line = (_("{id} [{points} pts bonus] {title}", id=spec.id, points=worth, title=spec.title) if spec.bonus
-                else _("{id} [{points} pts] {title}", id=spec.id, points=worth, title=spec.title))
+        # points.worth says it as the reports do: `1 pt`, `2 pts`, `2 pts bonus`.
+        line = _("{id} [{worth}] {title}", id=spec.id, worth=points.worth(spec.points, spec.bonus), title=spec.title)
         click.echo(f"  {line(lang)}")
         click.echo(f"      {KINDS[spec.kind](spec.params).expectation()(lang)}")
         if spec.needs:
