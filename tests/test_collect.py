@@ -310,6 +310,27 @@ def test_the_class_report_keeps_the_bonus_apart_from_the_core_points(graded, tmp
     assert cells == {"alice": "1/25", "bob": "25/25 +2", "dave": "24/25 +2"}
 
 
+def test_signed_reports_collected_without_verify_say_so(graded, tmp_path):
+    """alice's score edited in her signed JSON report, collected without --verify: it is collected
+    (nothing can tell without the key), and the summary says that signatures went unchecked."""
+    folder = artifacts(graded, tmp_path, "bob-1", "erin-1")
+
+    def edited(d):
+        lab = next(c for c in d["checks"] if c["id"] == "lab-file")
+        lab["status"] = "passed"
+        d.update(score=d["score"] - lab["score"] + lab["max_score"])
+        lab["score"] = lab["max_score"]
+
+    _edit_json(graded / "alice-1" / "grade.json", folder / "alice-1" / "grade.json", edited)
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 0, got.err
+    # bob's two reports and alice's JSON are signed; erin's are not.
+    assert "0 older runs merged (kept newest), 3 signed reports not verified (--verify checks them); none skipped" \
+        in got.err.splitlines()[-1]
+    verified = collect(folder, "--verify", key=KEY, tmp=tmp_path)
+    assert "not verified" not in verified.err and "signatures verified" in verified.err
+
+
 def test_nothing_to_collect_is_a_usage_error(tmp_path):
     (tmp_path / "empty").mkdir()
     got = collect(tmp_path / "empty", tmp=tmp_path)
@@ -353,7 +374,8 @@ def test_collect_speaks_korean_and_reads_reports_of_either_language(graded, stan
     assert {c: hana[c] for c in CH03_CHECKS} == {c: alice[c] for c in CH03_CHECKS}  # same work, either language
     # 8: frank's two reports of another lab are among the skipped, not also the collected.
     assert got.err.splitlines()[-1] == ("ch03 보고서 8개를 모았습니다: 학생 3명, 채점 4회; "
-                                        "이전 채점 1회를 합침(최신 채점을 남김); 2개 제외")
+                                        "이전 채점 1회를 합침(최신 채점을 남김), 서명을 확인하지 않은 보고서 8개"
+                                        "(--verify 옵션으로 확인); 2개 제외")
     skipped = dict(re.findall(r"^제외한 보고서 (.+?): (.+)$", got.err, re.M))
     assert skipped == {str(folder / "frank-1" / name): "다른 실습의 보고서: test (모으는 실습: ch03)"
                        for name in ("grade.json", "grade-junit.xml")}
@@ -380,6 +402,7 @@ def test_collect_speaks_korean_and_reads_reports_of_either_language(graded, stan
 
 
 def _latin_words(text: str) -> set[str]:
+    text = re.sub(r"(?<![\w-])--[a-z][\w-]*", " ", text)  # an option is typed as it is (--verify)
     return set(re.findall(r"[A-Za-z][\w.-]*", text))
 
 

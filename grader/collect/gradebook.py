@@ -74,6 +74,7 @@ class Gradebook:
     other_rubric: list[Skipped] = field(default_factory=list)
     files: int = 0
     reports: int = 0
+    unverified: int = 0  # collected reports that carry a signature nobody checked (no --verify)
 
     @property
     def merged(self) -> int:
@@ -167,6 +168,8 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
     book.rows = [_row(student, lab or "", by_student[student], keep) for student in sorted(by_student)]
     # A report of another lab is counted among the skipped, not also among the collected.
     book.reports = len({r.path for rs in by_student.values() for r in rs})
+    if key is None:
+        book.unverified = len({r.path for rs in by_student.values() for r in rs if r.signed})
 
     book.other_rubric = _other_rubrics(book.rows)
 
@@ -256,6 +259,11 @@ def summary(book: Gradebook) -> Text:
                           book.merged)
     if book.verified:
         merged = join([merged, _("signatures verified")], ", ")
+    elif book.unverified:
+        # Signed reports collected without --verify: an edited score would pass unnoticed.
+        merged = join([merged, ngettext("{n} signed report not verified (--verify checks them)",
+                                        "{n} signed reports not verified (--verify checks them)",
+                                        book.unverified)], ", ")
     skipped = ngettext("{n} skipped", "{n} skipped", len(book.skipped)) if book.skipped else _("none skipped")
     parts = [collected, merged, skipped]
     if book.other_rubric:
