@@ -270,3 +270,13 @@ def test_draft_of_the_base_image_alone_is_small_and_valid(student, grade, tmp_pa
     assert "env" not in checks["diamol-base-config"]  # PATH alone is not drafted
     assert checks["diamol-base-etc-passwd"]["content"] == "root:x:0:0:root:/root:/bin/sh\n"
     assert grade("--rubric", str(path)).code == 0
+
+
+def test_draft_of_a_labelled_image_drafts_the_labels_its_dockerfile_adds(student, grade, tmp_path):
+    student.build("my-site", 'FROM diamol/base\nLABEL course=docker version="1.0"\nHEALTHCHECK CMD true\n')
+    path, result = draft(student, tmp_path, "--image", "my-site", "--image", "diamol/base")
+    checks = checks_of(path)
+    assert checks["my-site-config"]["labels"] == {"course": "docker", "version": "1.0"}
+    assert checks["my-site-history"]["steps"] == ["LABEL course", "LABEL version", "HEALTHCHECK"]
+    assert "labels" not in checks["diamol-base-config"]
+    assert grade("--rubric", str(path)).code == 0
