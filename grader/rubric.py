@@ -338,8 +338,9 @@ REGEX_KEYS = ("matches", "not_matches", "logs", "expect")  # the parameters that
 
 
 def warnings(rubric: Rubric) -> list[Problem]:
-    """Valid but risky: regexes of the shape known to backtrack catastrophically (grading stops
-    them after a time bound, and the check is then an error instead of a grade)."""
+    """Valid but risky: a required check that needs a bonus one, and regexes of the shape known to
+    backtrack catastrophically (grading stops them after a time bound, and the check is then an
+    error instead of a grade)."""
     from .match import PATTERN_SECONDS, risky
 
     def patterns(value):
@@ -354,6 +355,16 @@ def warnings(rubric: Rubric) -> list[Problem]:
                 yield from patterns(item)
 
     out = []
+    # A required check blocked by an optional one: skipping the bonus would cost required points,
+    # which is what `bonus` promises never happens.
+    for spec in rubric.checks:
+        for need in spec.needs:
+            blocker = rubric.by_id.get(need)
+            if not spec.bonus and blocker is not None and blocker.bonus:
+                out.append(Problem(rubric.path, spec.line, f"{spec.id}.needs", _(
+                    "warning: {id} is not a bonus check but needs the bonus check {need}: a student who "
+                    "skips the bonus loses the points of {id} too. Make {id} a bonus as well, or drop that need.",
+                    id=spec.id, need=need)))
     seconds = f"{PATTERN_SECONDS:g}"
     for spec in rubric.checks:
         for key, pattern in patterns(spec.params):

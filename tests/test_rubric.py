@@ -370,3 +370,17 @@ def test_an_authors_mistake_gets_one_clear_problem_with_its_line_and_key(tmp_pat
     assert lines[0].startswith(where) and words in lines[0], lines[0]
     korean = subprocess.run(["grade", "rubric", "check", str(path), "--lang", "ko"], capture_output=True, text=True)
     assert korean.returncode == 2 and korean.stderr.startswith(where) and korean.stderr != result.stderr
+
+
+def test_rubric_check_warns_when_a_required_check_needs_a_bonus_one(tmp_path):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(GOOD.replace("        points: 1\n", "        points: 1\n        bonus: true\n"))
+    result = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0 and "ok" in result.stdout  # valid: a warning, not a problem
+    assert result.stderr == (f"{path}:15: [base-cmd.needs] warning: base-cmd is not a bonus check but needs the "
+                             "bonus check base-image: a student who skips the bonus loses the points of base-cmd "
+                             "too. Make base-cmd a bonus as well, or drop that need.\n")
+    path.write_text(GOOD.replace("        points: 1\n", "        points: 1\n        bonus: true\n")
+                    .replace("        points: 2\n", "        points: 2\n        bonus: true\n"))
+    both = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert both.returncode == 0 and both.stderr == ""
