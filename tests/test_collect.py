@@ -242,6 +242,8 @@ def test_broken_foreign_and_anonymous_reports_are_listed_and_the_rest_collect(gr
                          "no student id"),
         "sum.json": (_edit_json(bob_json, bad / "sum.json", lambda d: d.update(score=30)),
                      "inconsistent: score 30 is not the sum of its checks (27)"),
+        "nochecks.json": (_edit_json(bob_json, bad / "nochecks.json", lambda d: d.update(
+            checks=[], score=0, max_score=0, student="nobody")), "malformed: the report has no checks"),
     }
     got = collect(folder, tmp=tmp_path)
     assert got.code == 1, got.err
@@ -283,17 +285,27 @@ def test_a_report_of_another_version_of_the_rubric_is_kept_but_named_as_not_comp
             d.pop(key, None)
 
     gina = _edit_json(graded / "bob-1" / "grade.json", folder / "gina-1" / "grade.json", older)
+
+    def first_draft(d):  # a rubric that had only the pull check: what differs is said in short
+        d["checks"] = d["checks"][:1]
+        d.update(student="hugo", score=d["checks"][0]["score"], max_score=d["checks"][0]["max_score"])
+        d.pop("signature")
+
+    hugo = _edit_json(graded / "bob-1" / "grade.json", folder / "hugo-1" / "grade.json", first_draft)
     html = tmp_path / "class.html"
     got = collect(folder, "--html", html, tmp=tmp_path)
     assert got.code == 1, got.err
-    assert [r["student"] for r in got.rows] == ["alice", "bob", "gina"]
+    assert [r["student"] for r in got.rows] == ["alice", "bob", "gina", "hugo"]
     assert (f"not comparable {gina}: gina was graded by another version of the rubric (no check lab-file, "
             "web-ping-tag worth 3 pts, not 2 pts)") in got.err
-    assert got.err.splitlines()[-1].endswith("; none skipped; 1 graded by another version of the rubric")
+    assert (f"not comparable {hugo}: hugo was graded by another version of the rubric (no check env-override, "
+            "no check web-ping-tag, no check web-ping-base, 10 more)") in got.err
+    assert got.err.splitlines()[-1].endswith("; none skipped; 2 graded by another version of the rubric")
     page = html.read_text()
-    assert "Graded by another version of the rubric (1)" in page and "gina was graded by another" in page
+    assert "Graded by another version of the rubric (2)" in page and "gina was graded by another" in page
     # The same reports graded by one rubric are comparable: nothing said, exit 0.
     (gina.parent / "grade.json").unlink()
+    (hugo.parent / "grade.json").unlink()
     same = collect(folder, tmp=tmp_path)
     assert same.code == 0 and "not comparable" not in same.err
 

@@ -208,6 +208,8 @@ def _other_rubrics(rows: list[Row]) -> list[Skipped]:
                         for cid in mine if cid in worth and mine[cid] != worth[cid]]
         if not differences:
             differences = [_("its checks in another order")]
+        if len(differences) > 4:  # a report of a quite different rubric: the first few say enough
+            differences = differences[:3] + [ngettext("{n} more", "{n} more", len(differences) - 3)]
         out.append(Skipped(row.kept.path, _(
             "{student} was graded by another version of the rubric ({differences}): the row is in the "
             "gradebook, but its score is not comparable with the others'; grade it again with the same rubric",
