@@ -47,7 +47,7 @@ def explain(lab, rubric_file, lang):
     from ..checks import KINDS
 
     lang = lang_of(lang)
-    rubric = load_rubric(lab, rubric_file, lang)
+    rubric = load_rubric(lab, rubric_file, lang, explain=True)
     click.echo(click.style(f"{rubric.title(lang)} ({rubric.lab})", bold=True))
     section = None
     for spec in rubric.checks:
