@@ -41,6 +41,9 @@ class Rubric:
     sections: list[Section]
     checks: list[CheckSpec]
     path: str = ""  # the file, for problems found after loading (rubric check's warnings)
+    # What a student types to grade it again: `grade LAB` for a bundled lab; the CLI sets
+    # `grade --rubric FILE` for a rubric file (its lab id is no bundled lab's).
+    command: str = ""
     by_id: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):

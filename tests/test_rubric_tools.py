@@ -280,3 +280,16 @@ def test_draft_of_a_labelled_image_drafts_the_labels_its_dockerfile_adds(student
     assert checks["my-site-history"]["steps"] == ["LABEL course", "LABEL version", "HEALTHCHECK"]
     assert "labels" not in checks["diamol-base-config"]
     assert grade("--rubric", str(path)).code == 0
+
+
+def test_a_rubric_files_report_says_to_grade_that_file_again(student, grade, tmp_path):
+    """`grade test` would find no lab: the instructor trying a rubric file is told to type that
+    command again, not the lab id."""
+    from conftest import check, rubric
+
+    path = rubric(tmp_path, check("site", "image", 2, image="my-site"), name="my lab.yaml")
+    graded = grade("--rubric", str(path))
+    assert graded.code == 1, graded.err
+    assert f"Fix the ✗ lines above, then run `grade --rubric '{path}'` again.\n" in graded.out
+    korean = grade("--rubric", str(path), "--lang", "ko")
+    assert f"`grade --rubric '{path}'`" in korean.out

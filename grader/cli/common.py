@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -80,11 +81,14 @@ def load_rubric(lab: str | None, rubric_file: str | None, lang: str, explain: bo
         say(_("Say which lab to grade, e.g. `grade ch03` (see `grade list`), or give --rubric FILE."), lang)
         sys.exit(EXIT_USAGE)
     try:
-        return load(path)
+        rubric = load(path)
     except RubricError as e:
         say(_("The rubric has problems:"), lang)
         click.echo(e.render(lang), err=True)
         sys.exit(EXIT_USAGE)
+    if rubric_file:  # `grade LAB` would not find its lab: the report says what to type again
+        rubric.command = f"grade --rubric {shlex.quote(rubric_file)}"
+    return rubric
 
 
 def default_student() -> str:
