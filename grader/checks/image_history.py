@@ -92,6 +92,13 @@ class ImageHistory(Check):
         # Above a base, every entry is the student's own (a few, all shown); without one, the
         # newest entries are nearest to their Dockerfile's end.
         evidence = _evidence(found, wants, count, hits, 0 if "base" in p else max(0, len(found) - 12))
+        if count == 0:
+            # Not even the first step: "found 0 of 1 step in order; ... is missing after them"
+            # spoke of steps that were never found.
+            return failed(ngettext("{ref}: `{step}` is not in its history",
+                                   "{ref}: none of the {n} steps is in its history in order; the first, `{step}`, "
+                                   "is not in it at all",
+                                   len(wants), ref=ref, step=str(wants[0])), *evidence)
         if count < len(wants):
             return failed(ngettext("{ref}: found {count} of {n} step in order; `{step}` is missing after them",
                                    "{ref}: found {count} of {n} steps in order; `{step}` is missing after them",
