@@ -358,6 +358,15 @@ def warnings(rubric: Rubric) -> list[Problem]:
                 yield from patterns(item)
 
     out = []
+    # `grade rubric draft` leaves TODO titles and hints for the author to replace; one left in
+    # would be what a student reads when the check fails.
+    texts = [("", "title", rubric.title)] + [(s.id, f"{s.id}.{what}", text) for s in rubric.checks
+                                             for what, text in (("title", s.title), ("hint", s.hint))]
+    for check_id, key, text in texts:
+        if isinstance(text, Authored) and ("TODO" in text.en or "TODO" in text.ko):
+            line = rubric.by_id[check_id].line if check_id else 1
+            out.append(Problem(rubric.path, line, key, _(
+                "warning: this text still says TODO, as the draft left it; write what a student should read")))
     # A required check blocked by an optional one: skipping the bonus would cost required points,
     # which is what `bonus` promises never happens.
     for spec in rubric.checks:

@@ -395,3 +395,13 @@ def test_grade_explain_without_a_lab_or_with_both_says_what_to_type_for_explain(
     both = subprocess.run(["grade", "explain", "ch03", "--rubric", str(path)], capture_output=True, text=True,
                           timeout=60)
     assert both.returncode == 2 and f"`grade explain --rubric {path}` explains that file" in both.stderr
+
+
+def test_rubric_check_warns_about_todo_texts_a_draft_left(tmp_path):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(GOOD.replace("hint: {en: Fix CMD, ko: CMD 수정}",
+                                 "hint: {en: 'TODO: say what to type to fix this.', ko: 'TODO: 무엇을 입력할지'}"))
+    result = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0 and "ok" in result.stdout
+    assert result.stderr == (f"{path}:14: [base-cmd.hint] warning: this text still says TODO, as the draft left "
+                             "it; write what a student should read\n")
