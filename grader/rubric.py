@@ -112,6 +112,13 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
         else:
             doc.problem(path, _("must be >= {minimum}, got {value}", minimum=minimum, value=value))
         return
+    if v in ("maximum", "exclusiveMaximum"):
+        maximum, value = str(err.validator_value), repr(inst)
+        if v == "exclusiveMaximum":
+            doc.problem(path, _("must be < {maximum}, got {value}", maximum=maximum, value=value))
+        else:
+            doc.problem(path, _("must be <= {maximum}, got {value}", maximum=maximum, value=value))
+        return
     if v == "pattern":
         doc.problem(path, _("{value} does not match the pattern {pattern}", value=repr(inst),
                             pattern=str(err.validator_value)))

@@ -338,6 +338,10 @@ AUTHORS_MISTAKES = [
      14, "state", "'runing' is not a valid value; did you mean 'running'?"),
     ("points in quotes", GOOD.replace("points: 1", 'points: "1"'), 11, "points",
      "expected a number, got the text '1': write it without quotes"),
+    ("a port out of range", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                         "        kind: container_port\n        image: diamol/base\n"
+                                         "        port: 80\n        host_port: 99999\n"),
+     15, "host_port", "must be <= 65535, got 99999"),
     ("points .nan", GOOD.replace("points: 1", "points: .nan"), 11, "points", ".nan is not a finite number"),
     ("points .inf", GOOD.replace("points: 1", "points: .inf"), 11, "points", ".inf is not a finite number"),
     ("an empty English title", GOOD.replace("{en: Demo, ko: 데모}", '{en: "", ko: 데모}'), 3, "en",
