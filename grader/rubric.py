@@ -134,7 +134,7 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
     if v == "const":
         doc.problem(path, _("must be {expected}, got {value}", expected=repr(err.validator_value), value=repr(inst)))
         return
-    if v in ("minItems", "minLength") and not inst:
+    if v in ("minItems", "minLength", "minProperties") and not inst:
         doc.problem(path, _("must not be empty"))
         return
     if v == "uniqueItems" and isinstance(inst, list):

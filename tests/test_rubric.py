@@ -338,6 +338,7 @@ AUTHORS_MISTAKES = [
      14, "state", "'runing' is not a valid value; did you mean 'running'?"),
     ("points in quotes", GOOD.replace("points: 1", 'points: "1"'), 11, "points",
      "expected a number, got the text '1': write it without quotes"),
+    ("an empty env", GOOD.replace("cmd: [/bin/sh]", "env: {}"), 21, "env", "must not be empty"),
     ("a port out of range", GOOD.replace("        kind: image\n        image: diamol/base\n",
                                          "        kind: container_port\n        image: diamol/base\n"
                                          "        port: 80\n        host_port: 99999\n"),
