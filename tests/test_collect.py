@@ -320,6 +320,8 @@ def test_the_class_report_keeps_the_bonus_apart_from_the_core_points(graded, tmp
     assert (got.row("dave")["score"], got.row("dave")["status"]) == ("26", "incomplete")  # the CSV: bonus included
     cells = dict(re.findall(r'<tr data-student="(\w+)">.*?<td class="num score">([^<]*)</td>', html.read_text()))
     assert cells == {"alice": "1/25", "bob": "25/25 +2", "dave": "24/25 +2"}
+    # bob is counted as complete though a bonus is optional: the card says "required", as the terminal does.
+    assert "<b>1</b><span>with every required check passed</span>" in html.read_text()
 
 
 def test_signed_reports_collected_without_verify_say_so(graded, tmp_path):

@@ -167,7 +167,7 @@ def render(book: Gradebook, lang: str = "en") -> str:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     title = f"{book.title} ({book.lab})" if book.title and book.title != book.lab else (book.lab or "grade")
     heading = _("Class report: {title}", title=title)
-    cards = [(str(len(book.rows)), _("students")), (f"{complete}", _("with every check passed")),
+    cards = [(str(len(book.rows)), _("students")), (f"{complete}", _("with every required check passed")),
              (f"{mean:.1f}%", _("mean score")), (f"{median:.1f}%", _("median score")),
              (str(book.merged), _("runs merged")), (str(len(book.skipped)), _("reports skipped"))]
     skipped = ""
