@@ -339,6 +339,10 @@ AUTHORS_MISTAKES = [
     ("points in quotes", GOOD.replace("points: 1", 'points: "1"'), 11, "points",
      "expected a number, got the text '1': write it without quotes"),
     ("an empty env", GOOD.replace("cmd: [/bin/sh]", "env: {}"), 21, "env", "must not be empty"),
+    ("a misspelt instruction", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                            "        kind: image_history\n        image: diamol/base\n"
+                                            "        steps: [CMD, HELTHCHECK]\n"),
+     14, "steps.1", "not a Dockerfile instruction: HELTHCHECK; did you mean HEALTHCHECK?"),
     ("a port out of range", GOOD.replace("        kind: image\n        image: diamol/base\n",
                                          "        kind: container_port\n        image: diamol/base\n"
                                          "        port: 80\n        host_port: 99999\n"),

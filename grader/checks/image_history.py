@@ -1,6 +1,8 @@
 """image_history: the image's history holds given instructions in order (any builder)."""
 from __future__ import annotations
 
+import difflib
+
 from .. import history
 from ..engine import EngineProtocol
 from ..model import Outcome
@@ -29,9 +31,20 @@ class ImageHistory(Check):
     def problems(cls, params):
         if ("image" in params) == ("repository" in params):
             return [((), _("give exactly one of `image` or `repository`"))]
-        bad = [s for s in params.get("steps", []) if isinstance(s, str)
-               and history.Want.parse(s).instruction not in history.INSTRUCTIONS]
-        return [(("steps",), _("not a Dockerfile instruction: {step}", step=b)) for b in bad]
+        out = []
+        for i, step in enumerate(params.get("steps", [])):
+            if not isinstance(step, str):
+                continue
+            word = history.Want.parse(step).instruction
+            if word in history.INSTRUCTIONS:
+                continue
+            near = difflib.get_close_matches(str(word), sorted(history.INSTRUCTIONS), n=1, cutoff=0.6)
+            if near:
+                out.append((("steps", i), _("not a Dockerfile instruction: {step}; did you mean {near}?",
+                                            step=step, near=near[0])))
+            else:
+                out.append((("steps", i), _("not a Dockerfile instruction: {step}", step=step)))
+        return out
 
     def _wants(self):
         return [history.Want.parse(s) for s in self.params["steps"]]
