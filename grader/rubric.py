@@ -348,8 +348,8 @@ REGEX_KEYS = ("matches", "not_matches", "logs", "expect")  # the parameters that
 
 
 def warnings(rubric: Rubric) -> list[Problem]:
-    """Valid but risky: a required check that needs a bonus one, and regexes of the shape known to
-    backtrack catastrophically (grading stops them after a time bound, and the check is then an
+    """Valid but risky: a TODO text a draft left, a required check that needs a bonus one, and
+    regexes of the shape known to backtrack catastrophically (grading stops them after a time bound, and the check is then an
     error instead of a grade)."""
     from .match import PATTERN_SECONDS, risky
 
