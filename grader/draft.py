@@ -1,7 +1,7 @@
 """`grade rubric draft`: a first rubric made from a reference solution on the engine.
 
 It inspects the images and containers it is given (and files in them), writes a check for what
-it finds (image present; its env, cmd, entrypoint, workdir and exposed ports; the image it is
+it finds (image present; its env, cmd, entrypoint, workdir, exposed ports and the labels it adds; the image it is
 built on, when a known image is underneath; its history in order, or a commit; a container's
 image, state, env, terminal flags, first log line and published ports; file contents), grades
 every drafted check on the same engine and keeps only those that pass, so the draft grades the
@@ -157,6 +157,14 @@ def _image_checks(draft: Draft, engine, ref: str, given: list[str], files: list[
     ports = sorted(set(config.get("ExposedPorts") or {}) - set((base_config or {}).get("ExposedPorts") or {}))
     if ports:
         params["exposed_ports"] = ports
+    # The labels the reference's Dockerfile adds (LABEL): only above a known base, since labels
+    # come down from every image underneath (a publisher's own, or the stand-ins'
+    # org.grade.standin), and those are not the lab's work nor on every student's engine.
+    if base_config is not None:
+        base_labels = base_config.get("Labels") or {}
+        labels = {k: v for k, v in sorted((config.get("Labels") or {}).items()) if base_labels.get(k) != v}
+        if labels:
+            params["labels"] = labels
     if params:
         checks.append(_check(draft, f"{ref}-config", "image_config",
                              _("{ref} is configured like the reference", ref=ref),

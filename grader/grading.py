@@ -122,7 +122,8 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
     result is known; both on the calling thread (the terminal shows progress through them).
     `keep(spec)`, asked when a check could run, may give an earlier result to use instead (a
     watch re-grades only what a change on the engine can affect)."""
-    report = Report(lab=rubric.lab, title=rubric.title, student=student, engine=dict(engine.info))
+    report = Report(lab=rubric.lab, title=rubric.title, student=student, engine=dict(engine.info),
+                    command=rubric.command)
     start = time.monotonic()
     deadline = start + budget if budget else None
     results: dict[str, Result] = _Results(on_result)
@@ -199,6 +200,6 @@ def grade(rubric: Rubric, engine: Engine, student: str, budget: float | None = N
 def unreachable_report(rubric: Rubric, student: str, error: EngineError) -> Report:
     """Every check an error: CI still gets a report that says the engine, not the student, failed."""
     report = Report(lab=rubric.lab, title=rubric.title, student=student,
-                    engine={"address": error.address}, fault=error.message)
+                    engine={"address": error.address}, fault=error.message, command=rubric.command)
     report.results = [_result(spec, Status.ERROR, Outcome(False, error.message)) for spec in rubric.checks]
     return report

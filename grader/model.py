@@ -69,6 +69,7 @@ class Report:
     started: float = field(default_factory=time.time)
     seconds: float = 0.0
     fault: Text | None = None  # set when the engine failed during grading
+    command: str = ""  # what grades it again (`grade --rubric FILE`); empty: `grade LAB`
 
     @property
     def score(self) -> float:

@@ -41,6 +41,9 @@ class Rubric:
     sections: list[Section]
     checks: list[CheckSpec]
     path: str = ""  # the file, for problems found after loading (rubric check's warnings)
+    # What a student types to grade it again: `grade LAB` for a bundled lab; the CLI sets
+    # `grade --rubric FILE` for a rubric file (its lab id is no bundled lab's).
+    command: str = ""
     by_id: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -91,6 +94,10 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
         return
     if v == "type":
         want = err.validator_value
+        if want in ("number", "integer") and isinstance(inst, str) and _numeric(inst):
+            # `points: "2"`: the quotes make it a text.
+            doc.problem(path, _("expected a number, got the text {value}: write it without quotes", value=repr(inst)))
+            return
         # NOTE: between JSON Schema type names: "string or integer".
         either = _(" or ")
         types = join([verbatim(w) for w in want], either) if isinstance(want, list) else want
@@ -105,18 +112,45 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
         else:
             doc.problem(path, _("must be >= {minimum}, got {value}", minimum=minimum, value=value))
         return
+    if v in ("maximum", "exclusiveMaximum"):
+        maximum, value = str(err.validator_value), repr(inst)
+        if v == "exclusiveMaximum":
+            doc.problem(path, _("must be < {maximum}, got {value}", maximum=maximum, value=value))
+        else:
+            doc.problem(path, _("must be <= {maximum}, got {value}", maximum=maximum, value=value))
+        return
     if v == "pattern":
         doc.problem(path, _("{value} does not match the pattern {pattern}", value=repr(inst),
                             pattern=str(err.validator_value)))
         return
-    if v == "oneOf" and isinstance(inst, dict):
-        # The matcher form: report the inner object's own problem, which is the useful one.
+    if v == "oneOf":
+        # A value of one of several forms (a matcher object or a plain value; a state or a list
+        # of states): the problem of the form it was written in is the useful one (a misspelt
+        # state gets its suggestion), not "not valid under any of the given schemas".
         for sub in err.context:
             if sub.validator != "type":
                 _schema_problem(doc, path, _rebase(sub))
                 return
+    if v == "const":
+        doc.problem(path, _("must be {expected}, got {value}", expected=repr(err.validator_value), value=repr(inst)))
+        return
+    if v in ("minItems", "minLength", "minProperties") and not inst:
+        doc.problem(path, _("must not be empty"))
+        return
+    if v == "uniqueItems" and isinstance(inst, list):
+        twice = next((x for i, x in enumerate(inst) if x in inst[:i]), None)
+        doc.problem(path, _("lists {value} more than once", value=repr(twice)))
+        return
     # NOTE: {error} is the JSON Schema validator's own message, in English.
     doc.problem(path, _("not valid by the rubric schema: {error}", error=err.message))
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _rebase(err):
@@ -186,6 +220,10 @@ def _validate_check(check, base: tuple, doc: Doc, kinds: dict, schema_of, part: 
             continue  # inside a part: said below, with the part's own keys
         _schema_problem(doc, base, err)
     params = check if not part else {k: v for k, v in check.items() if k != "kind"}
+    # The kind's own rules read a misspelt key as the key it was meant to be: `label:` is already
+    # reported as a typo of `labels`, so "say what to check" would be a second, wrong problem.
+    meant = {k: _suggest(k, schema["properties"]) for k in params if k not in schema["properties"]}
+    params = {(meant.get(k) or k) if meant.get(k) not in params else k: v for k, v in params.items()}
     for key, message in kinds[kind].problems(params):
         doc.problem(base + tuple(key), message, key=".".join(map(str, key)))
     if kind == "all" and isinstance(check.get("checks"), list):
@@ -197,8 +235,17 @@ def _semantics(data, doc: Doc) -> list[CheckSpec]:
     specs: list[CheckSpec] = []
     seen: dict[str, tuple] = {}
     where: dict[str, tuple] = {}
+    sections: dict[str, tuple] = {}
     for si, section in enumerate(data["sections"]):
         stitle = Authored.of(section["title"])
+        # Reports group by section id (JUnit's classname is LAB.SECTION): a copied section whose
+        # id was left unchanged would merge two headings in GitLab and in the terminal report.
+        if section["id"] in sections:
+            doc.problem(("sections", si, "id"), _("duplicate section id '{id}' (first at line {line})",
+                                                  id=section["id"], line=doc.line(sections[section["id"]])),
+                        key="id")
+        else:
+            sections[section["id"]] = ("sections", si, "id")
         for ci, c in enumerate(section["checks"]):
             base = ("sections", si, "checks", ci)
             if c["id"] in seen:
@@ -301,8 +348,9 @@ REGEX_KEYS = ("matches", "not_matches", "logs", "expect")  # the parameters that
 
 
 def warnings(rubric: Rubric) -> list[Problem]:
-    """Valid but risky: regexes of the shape known to backtrack catastrophically (grading stops
-    them after a time bound, and the check is then an error instead of a grade)."""
+    """Valid but risky: a TODO text a draft left, a required check that needs a bonus one, and
+    regexes of the shape known to backtrack catastrophically (grading stops them after a time bound, and the check is then an
+    error instead of a grade)."""
     from .match import PATTERN_SECONDS, risky
 
     def patterns(value):
@@ -317,6 +365,25 @@ def warnings(rubric: Rubric) -> list[Problem]:
                 yield from patterns(item)
 
     out = []
+    # `grade rubric draft` leaves TODO titles and hints for the author to replace; one left in
+    # would be what a student reads when the check fails.
+    texts = [("", "title", rubric.title)] + [(s.id, f"{s.id}.{what}", text) for s in rubric.checks
+                                             for what, text in (("title", s.title), ("hint", s.hint))]
+    for check_id, key, text in texts:
+        if isinstance(text, Authored) and ("TODO" in text.en or "TODO" in text.ko):
+            line = rubric.by_id[check_id].line if check_id else 1
+            out.append(Problem(rubric.path, line, key, _(
+                "warning: this text still says TODO, as the draft left it; write what a student should read")))
+    # A required check blocked by an optional one: skipping the bonus would cost required points,
+    # which is what `bonus` promises never happens.
+    for spec in rubric.checks:
+        for need in spec.needs:
+            blocker = rubric.by_id.get(need)
+            if not spec.bonus and blocker is not None and blocker.bonus:
+                out.append(Problem(rubric.path, spec.line, f"{spec.id}.needs", _(
+                    "warning: {id} is not a bonus check but needs the bonus check {need}: a student who "
+                    "skips the bonus loses the points of {id} too. Make {id} a bonus as well, or drop that need.",
+                    id=spec.id, need=need)))
     seconds = f"{PATTERN_SECONDS:g}"
     for spec in rubric.checks:
         for key, pattern in patterns(spec.params):

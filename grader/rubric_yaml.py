@@ -2,6 +2,7 @@
 input, and the problems found in it (file, line, key, a message in the reader's language)."""
 from __future__ import annotations
 
+import math
 import os
 import stat
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .text import Text, _
+from .text import Text, _, join
 
 MAX_BYTES = 1_000_000  # rubrics are small; refuse to parse anything huge
 # A few hundred bytes of YAML aliases can stand for billions of values ("billion laughs"), and
@@ -108,7 +109,13 @@ class Doc:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self._loader.construct_object(node, deep=True)
+        value = self._loader.construct_object(node, deep=True)
+        if isinstance(value, float) and not math.isfinite(value):
+            # `.nan` and `.inf` are YAML numbers that pass every bound of the schema (nan compares
+            # false to them all): as points they made a total of "nan pts".
+            self.problem(path, _("{value} is not a finite number; write a number such as 2 or 1.5",
+                                 value=node.value))
+        return value
 
     def line(self, path) -> int:
         path = tuple(path)
@@ -119,7 +126,10 @@ class Doc:
     def problem(self, path, message: Text, key: str | None = None):
         path = tuple(path)
         if key is None:
-            key = ".".join(str(p) for p in path)
+            # The key as the author wrote it (`points`, `state.0`), not the path down to it
+            # (`sections.1.checks.0.points`): the line already says where it is.
+            named = max((i for i, p in enumerate(path) if isinstance(p, str)), default=0)
+            key = ".".join(str(p) for p in path[named:])
         self.problems.append(Problem(self.file, self.line(path), key, message))
 
 
@@ -168,6 +178,19 @@ def read_rubric(path: Path) -> str:
     return text
 
 
+def _yaml_advice(problem: str) -> Text | None:
+    """What the parser's words mean for a rubric author, for the mistakes authors make."""
+    if "'\\t'" in problem:
+        return _("YAML indents with spaces, never tabs: replace the tab on this line with spaces")
+    if "unknown escape character" in problem:
+        return _("Inside double quotes a backslash starts an escape; write regular expressions in single quotes, "
+                 "as in '\\d+'")
+    if "expected <block end>" in problem or "mapping values are not allowed" in problem:
+        return _("Check this line's indentation against the lines above it (keys of one mapping start in the "
+                 "same column), and quote a text that holds ': '")
+    return None
+
+
 def compose(text: str, doc: Doc):
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
@@ -178,7 +201,11 @@ def compose(text: str, doc: Doc):
         line = mark.line + 1 if mark else 0
         problem = getattr(e, "problem", None) or str(e)
         # NOTE: {error} is the YAML parser's own message, in English.
-        raise RubricError([Problem(doc.file, line, "", _("not valid YAML: {error}", error=str(problem)))]) from None
+        message: Text = _("not valid YAML: {error}", error=str(problem))
+        advice = _yaml_advice(str(problem))
+        if advice is not None:
+            message = join([message, advice], ". ")
+        raise RubricError([Problem(doc.file, line, "", message)]) from None
     if not nodes:
         raise RubricError([Problem(doc.file, 1, "", _("the rubric is empty"))])
     if len(nodes) != 1:

@@ -242,6 +242,8 @@ def test_broken_foreign_and_anonymous_reports_are_listed_and_the_rest_collect(gr
                          "no student id"),
         "sum.json": (_edit_json(bob_json, bad / "sum.json", lambda d: d.update(score=30)),
                      "inconsistent: score 30 is not the sum of its checks (27)"),
+        "nochecks.json": (_edit_json(bob_json, bad / "nochecks.json", lambda d: d.update(
+            checks=[], score=0, max_score=0, student="nobody")), "malformed: the report has no checks"),
     }
     got = collect(folder, tmp=tmp_path)
     assert got.code == 1, got.err
@@ -252,6 +254,9 @@ def test_broken_foreign_and_anonymous_reports_are_listed_and_the_rest_collect(gr
     frank = {p: r for p, r in skipped.items() if "frank-1" in p}
     assert set(frank.values()) == {"from another lab: test, not ch03"} and len(frank) == 2
     assert f"; {len(cases) + 2} skipped" in got.err.splitlines()[-1]
+    # Only alice's and bob's two reports each went into the gradebook: frank's, of another lab, are
+    # counted among the skipped, not also among the collected.
+    assert got.err.splitlines()[-1].startswith("collected 4 reports of ch03: 2 students, 2 grading runs;")
 
 
 def test_lab_option_and_an_even_split_of_labs(graded, tmp_path):
@@ -263,6 +268,81 @@ def test_lab_option_and_an_even_split_of_labs(graded, tmp_path):
     assert only.code == 1
     assert [r["student"] for r in only.rows] == ["frank"]
     assert only.header[2:4] == ["base-pulled", "score"]
+
+
+def test_a_report_of_another_version_of_the_rubric_is_kept_but_named_as_not_comparable(graded, tmp_path):
+    """gina's report comes from an older rubric of ch03 that had no lab-file check and gave
+    web-ping-tag 3 points: her percent is out of other checks than the class's."""
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1")
+
+    def older(d):
+        d["checks"] = [c for c in d["checks"] if c["id"] != "lab-file"]
+        tag = next(c for c in d["checks"] if c["id"] == "web-ping-tag")
+        tag["max_score"] = tag["score"] = tag["max_score"] + 1
+        d.update(student="gina", score=sum(c["score"] for c in d["checks"]),
+                 max_score=sum(c["max_score"] for c in d["checks"] if not c["bonus"]))
+        for key in ("signature", "core_score", "core_percent", "bonus_score", "bonus_max_score"):
+            d.pop(key, None)
+
+    gina = _edit_json(graded / "bob-1" / "grade.json", folder / "gina-1" / "grade.json", older)
+
+    def first_draft(d):  # a rubric that had only the pull check: what differs is said in short
+        d["checks"] = d["checks"][:1]
+        d.update(student="hugo", score=d["checks"][0]["score"], max_score=d["checks"][0]["max_score"])
+        d.pop("signature")
+
+    hugo = _edit_json(graded / "bob-1" / "grade.json", folder / "hugo-1" / "grade.json", first_draft)
+    html = tmp_path / "class.html"
+    got = collect(folder, "--html", html, tmp=tmp_path)
+    assert got.code == 1, got.err
+    assert [r["student"] for r in got.rows] == ["alice", "bob", "gina", "hugo"]
+    assert (f"not comparable {gina}: gina was graded by another version of the rubric (no check lab-file, "
+            "web-ping-tag worth 3 pts, not 2 pts)") in got.err
+    assert (f"not comparable {hugo}: hugo was graded by another version of the rubric (no check env-override, "
+            "no check web-ping-tag, no check web-ping-base, 10 more)") in got.err
+    assert got.err.splitlines()[-1].endswith("; none skipped; 2 graded by another version of the rubric")
+    page = html.read_text()
+    assert "Graded by another version of the rubric (2)" in page and "gina was graded by another" in page
+    # The same reports graded by one rubric are comparable: nothing said, exit 0.
+    (gina.parent / "grade.json").unlink()
+    (hugo.parent / "grade.json").unlink()
+    same = collect(folder, tmp=tmp_path)
+    assert same.code == 0 and "not comparable" not in same.err
+
+
+def test_the_class_report_keeps_the_bonus_apart_from_the_core_points(graded, tmp_path):
+    """dave's newest run missed lab-container but earned the 2 bonus points: 24/25 +2, as the
+    terminal says it, not 26/25 (above full marks while a check is missing)."""
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1", "dave-2")
+    html = tmp_path / "class.html"
+    got = collect(folder, "--html", html, tmp=tmp_path)
+    assert got.code == 0, got.err
+    assert (got.row("dave")["score"], got.row("dave")["status"]) == ("26", "incomplete")  # the CSV: bonus included
+    cells = dict(re.findall(r'<tr data-student="(\w+)">.*?<td class="num score">([^<]*)</td>', html.read_text()))
+    assert cells == {"alice": "1/25", "bob": "25/25 +2", "dave": "24/25 +2"}
+    # bob is counted as complete though a bonus is optional: the card says "required", as the terminal does.
+    assert "<b>1</b><span>with every required check passed</span>" in html.read_text()
+
+
+def test_signed_reports_collected_without_verify_say_so(graded, tmp_path):
+    """alice's score edited in her signed JSON report, collected without --verify: it is collected
+    (nothing can tell without the key), and the summary says that signatures went unchecked."""
+    folder = artifacts(graded, tmp_path, "bob-1", "erin-1")
+
+    def edited(d):
+        lab = next(c for c in d["checks"] if c["id"] == "lab-file")
+        lab["status"] = "passed"
+        d.update(score=d["score"] - lab["score"] + lab["max_score"])
+        lab["score"] = lab["max_score"]
+
+    _edit_json(graded / "alice-1" / "grade.json", folder / "alice-1" / "grade.json", edited)
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 0, got.err
+    # bob's two reports and alice's JSON are signed; erin's are not.
+    assert "0 older runs merged (kept newest), 3 signed reports not verified (--verify checks them); none skipped" \
+        in got.err.splitlines()[-1]
+    verified = collect(folder, "--verify", key=KEY, tmp=tmp_path)
+    assert "not verified" not in verified.err and "signatures verified" in verified.err
 
 
 def test_nothing_to_collect_is_a_usage_error(tmp_path):
@@ -306,8 +386,10 @@ def test_collect_speaks_korean_and_reads_reports_of_either_language(graded, stan
     assert got.header == english.header and got.rows == english.rows  # the CSV is data: ids, not words
     alice, hana = got.row("alice"), got.row("hana")
     assert {c: hana[c] for c in CH03_CHECKS} == {c: alice[c] for c in CH03_CHECKS}  # same work, either language
-    assert got.err.splitlines()[-1] == ("ch03 보고서 10개를 모았습니다: 학생 3명, 채점 4회; "
-                                        "이전 채점 1회를 합침(최신 채점을 남김); 2개 제외")
+    # 8: frank's two reports of another lab are among the skipped, not also the collected.
+    assert got.err.splitlines()[-1] == ("ch03 보고서 8개를 모았습니다: 학생 3명, 채점 4회; "
+                                        "이전 채점 1회를 합침(최신 채점을 남김), 서명을 확인하지 않은 보고서 8개"
+                                        "(--verify 옵션으로 확인); 2개 제외")
     skipped = dict(re.findall(r"^제외한 보고서 (.+?): (.+)$", got.err, re.M))
     assert skipped == {str(folder / "frank-1" / name): "다른 실습의 보고서: test (모으는 실습: ch03)"
                        for name in ("grade.json", "grade-junit.xml")}
@@ -334,6 +416,7 @@ def test_collect_speaks_korean_and_reads_reports_of_either_language(graded, stan
 
 
 def _latin_words(text: str) -> set[str]:
+    text = re.sub(r"(?<![\w-])--[a-z][\w-]*", " ", text)  # an option is typed as it is (--verify)
     return set(re.findall(r"[A-Za-z][\w.-]*", text))
 
 

@@ -163,3 +163,14 @@ def test_report_paths_that_cannot_be_files_are_refused_before_grading(tmp_path):
         assert str(path) in result.stderr and words in result.stderr
         assert "Cannot reach" not in result.stderr  # refused before the engine was asked
     assert not (tmp_path / "missing").exists()  # never created behind the user's back
+
+
+def test_one_file_for_both_reports_is_refused_before_grading(tmp_path):
+    """`--json out --junit out`: the JUnit report would replace the JSON one without a word."""
+    env = grade_env("unix://" + str(tmp_path / "no-engine.sock"))
+    same = tmp_path / "report"
+    result = run(["ch03", "--json", str(same), "--junit", str(tmp_path / "." / "report")], env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr == (f"--json and --junit both name {same}: give each report its own file, e.g. "
+                             f"`--json {same}.json --junit {same}.xml`\n")
+    assert not same.exists()

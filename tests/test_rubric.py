@@ -309,7 +309,108 @@ def test_grade_explain_lists_every_check_with_its_expectation_and_hint_without_a
         assert ("hint: " if lang == "en" else "힌트: ") in result.stdout
 
 
+def test_grade_explain_says_what_a_check_is_worth_as_the_reports_do(tmp_path):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(GOOD.replace("        needs: [base-image]\n", "        bonus: true\n        needs: [base-image]\n"))
+    english = subprocess.run(["grade", "explain", "--rubric", str(path)], capture_output=True, text=True, timeout=60)
+    assert english.returncode == 0, english.stderr
+    assert "  base-image [1 pt] Base is here\n" in english.stdout  # not "[1 pts]"
+    assert "  base-cmd [2 pts bonus] Base runs sh\n" in english.stdout
+    korean = subprocess.run(["grade", "explain", "--rubric", str(path), "--lang", "ko"], capture_output=True,
+                            text=True, timeout=60)
+    assert "  base-image [1점] 기반 이미지 있음\n" in korean.stdout
+    assert "  base-cmd [보너스 2점] sh 실행\n" in korean.stdout
+
+
 def test_grade_explain_of_an_unknown_lab_exits_2_naming_the_labs():
     result = subprocess.run(["grade", "explain", "ch99"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "ch03" in result.stdout + result.stderr
+
+
+# An instructor's usual mistakes, as `grade rubric check` shows them: one problem each, naming the
+# file, the line and the key as written, saying what to do, exit 2 and never a traceback.
+AUTHORS_MISTAKES = [
+    ("version: 2", GOOD.replace("version: 1", "version: 2"), 1, "version", "must be 1, got 2"),
+    ("a misspelt state", GOOD.replace(
+        "        kind: image\n        image: diamol/base\n",
+        "        kind: container\n        image: diamol/base\n        state: runing\n"),
+     14, "state", "'runing' is not a valid value; did you mean 'running'?"),
+    ("points in quotes", GOOD.replace("points: 1", 'points: "1"'), 11, "points",
+     "expected a number, got the text '1': write it without quotes"),
+    ("an empty env", GOOD.replace("cmd: [/bin/sh]", "env: {}"), 21, "env", "must not be empty"),
+    ("a misspelt instruction", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                            "        kind: image_history\n        image: diamol/base\n"
+                                            "        steps: [CMD, HELTHCHECK]\n"),
+     14, "steps.1", "not a Dockerfile instruction: HELTHCHECK; did you mean HEALTHCHECK?"),
+    ("a port out of range", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                         "        kind: container_port\n        image: diamol/base\n"
+                                         "        port: 80\n        host_port: 99999\n"),
+     15, "host_port", "must be <= 65535, got 99999"),
+    ("points .nan", GOOD.replace("points: 1", "points: .nan"), 11, "points", ".nan is not a finite number"),
+    ("points .inf", GOOD.replace("points: 1", "points: .inf"), 11, "points", ".inf is not a finite number"),
+    ("an empty English title", GOOD.replace("{en: Demo, ko: 데모}", '{en: "", ko: 데모}'), 3, "en",
+     "must not be empty"),
+    ("a need named twice", GOOD.replace("needs: [base-image]", "needs: [base-image, base-image]"), 18, "needs",
+     "lists 'base-image' more than once"),
+    ("a copied section", GOOD + GOOD[GOOD.index("  - id: one"):].replace("base-image", "b2").replace(
+        "base-cmd", "c2"), 22, "id", "duplicate section id 'one' (first at line 5)"),
+    ("a misspelt key of what to check", GOOD.replace("cmd: [/bin/sh]", "cmdd: [/bin/sh]"), 21, "cmdd",
+     "unknown key 'cmdd'; did you mean 'cmd'?"),
+    ("a tab", GOOD.replace("        kind: image\n", "\tkind: image\n"), 12, "",
+     "YAML indents with spaces, never tabs"),
+    ("a regex in double quotes", GOOD.replace("cmd: [/bin/sh]", 'cmd: ["\\d+"]'), 21, "",
+     "write regular expressions in single quotes"),
+    ("a key indented one space too far", GOOD.replace("        kind: image\n", "         kind: image\n"), 12, "",
+     "Check this line's indentation"),
+]
+
+
+@pytest.mark.parametrize("text, line, key, words", [m[1:] for m in AUTHORS_MISTAKES],
+                         ids=[m[0] for m in AUTHORS_MISTAKES])
+def test_an_authors_mistake_gets_one_clear_problem_with_its_line_and_key(tmp_path, text, line, key, words):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(text)
+    result = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    where = f"{path}:{line}: [{key}] " if key else f"{path}:{line}: "
+    assert lines[0].startswith(where) and words in lines[0], lines[0]
+    korean = subprocess.run(["grade", "rubric", "check", str(path), "--lang", "ko"], capture_output=True, text=True)
+    assert korean.returncode == 2 and korean.stderr.startswith(where) and korean.stderr != result.stderr
+
+
+def test_rubric_check_warns_when_a_required_check_needs_a_bonus_one(tmp_path):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(GOOD.replace("        points: 1\n", "        points: 1\n        bonus: true\n"))
+    result = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0 and "ok" in result.stdout  # valid: a warning, not a problem
+    assert result.stderr == (f"{path}:15: [base-cmd.needs] warning: base-cmd is not a bonus check but needs the "
+                             "bonus check base-image: a student who skips the bonus loses the points of base-cmd "
+                             "too. Make base-cmd a bonus as well, or drop that need.\n")
+    path.write_text(GOOD.replace("        points: 1\n", "        points: 1\n        bonus: true\n")
+                    .replace("        points: 2\n", "        points: 2\n        bonus: true\n"))
+    both = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert both.returncode == 0 and both.stderr == ""
+
+
+def test_grade_explain_without_a_lab_or_with_both_says_what_to_type_for_explain(tmp_path):
+    none = subprocess.run(["grade", "explain"], capture_output=True, text=True, timeout=60)
+    assert none.returncode == 2
+    assert none.stderr == "Say which lab to explain, e.g. `grade explain ch03` (see `grade list`), or give --rubric FILE.\n"
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(GOOD)
+    both = subprocess.run(["grade", "explain", "ch03", "--rubric", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert both.returncode == 2 and f"`grade explain --rubric {path}` explains that file" in both.stderr
+
+
+def test_rubric_check_warns_about_todo_texts_a_draft_left(tmp_path):
+    path = tmp_path / "my-lab.yaml"
+    path.write_text(GOOD.replace("hint: {en: Fix CMD, ko: CMD 수정}",
+                                 "hint: {en: 'TODO: say what to type to fix this.', ko: 'TODO: 무엇을 입력할지'}"))
+    result = subprocess.run(["grade", "rubric", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0 and "ok" in result.stdout
+    assert result.stderr == (f"{path}:14: [base-cmd.hint] warning: this text still says TODO, as the draft left "
+                             "it; write what a student should read\n")

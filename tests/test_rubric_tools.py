@@ -270,3 +270,26 @@ def test_draft_of_the_base_image_alone_is_small_and_valid(student, grade, tmp_pa
     assert "env" not in checks["diamol-base-config"]  # PATH alone is not drafted
     assert checks["diamol-base-etc-passwd"]["content"] == "root:x:0:0:root:/root:/bin/sh\n"
     assert grade("--rubric", str(path)).code == 0
+
+
+def test_draft_of_a_labelled_image_drafts_the_labels_its_dockerfile_adds(student, grade, tmp_path):
+    student.build("my-site", 'FROM diamol/base\nLABEL course=docker version="1.0"\nHEALTHCHECK CMD true\n')
+    path, result = draft(student, tmp_path, "--image", "my-site", "--image", "diamol/base")
+    checks = checks_of(path)
+    assert checks["my-site-config"]["labels"] == {"course": "docker", "version": "1.0"}
+    assert checks["my-site-history"]["steps"] == ["LABEL course", "LABEL version", "HEALTHCHECK"]
+    assert "labels" not in checks["diamol-base-config"]
+    assert grade("--rubric", str(path)).code == 0
+
+
+def test_a_rubric_files_report_says_to_grade_that_file_again(student, grade, tmp_path):
+    """`grade test` would find no lab: the instructor trying a rubric file is told to type that
+    command again, not the lab id."""
+    from conftest import check, rubric
+
+    path = rubric(tmp_path, check("site", "image", 2, image="my-site"), name="my lab.yaml")
+    graded = grade("--rubric", str(path))
+    assert graded.code == 1, graded.err
+    assert f"Fix the ✗ lines above, then run `grade --rubric '{path}'` again.\n" in graded.out
+    korean = grade("--rubric", str(path), "--lang", "ko")
+    assert f"`grade --rubric '{path}'`" in korean.out

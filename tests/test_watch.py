@@ -181,5 +181,6 @@ def test_an_engine_that_goes_away_is_said_and_exits_3(tmp_path):
             watch.close()
     err = "\n".join(watch.err)
     assert code == 3, err
-    assert f"lost the Docker Engine at {host}" in err and "run `grade test --watch` again" in err, err
+    # The rubric is a file: `grade test --watch` would find no lab called test.
+    assert f"lost the Docker Engine at {host}" in err and f"run `grade --rubric {path} --watch` again" in err, err
     assert "Total: 0/1 (0.0%)" in watch.out and not any("(was " in line for line in watch.out)

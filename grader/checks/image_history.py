@@ -1,6 +1,8 @@
 """image_history: the image's history holds given instructions in order (any builder)."""
 from __future__ import annotations
 
+import difflib
+
 from .. import history
 from ..engine import EngineProtocol
 from ..model import Outcome
@@ -29,9 +31,20 @@ class ImageHistory(Check):
     def problems(cls, params):
         if ("image" in params) == ("repository" in params):
             return [((), _("give exactly one of `image` or `repository`"))]
-        bad = [s for s in params.get("steps", []) if isinstance(s, str)
-               and history.Want.parse(s).instruction not in history.INSTRUCTIONS]
-        return [(("steps",), _("not a Dockerfile instruction: {step}", step=b)) for b in bad]
+        out = []
+        for i, step in enumerate(params.get("steps", [])):
+            if not isinstance(step, str):
+                continue
+            word = history.Want.parse(step).instruction
+            if word in history.INSTRUCTIONS:
+                continue
+            near = difflib.get_close_matches(str(word), sorted(history.INSTRUCTIONS), n=1, cutoff=0.6)
+            if near:
+                out.append((("steps", i), _("not a Dockerfile instruction: {step}; did you mean {near}?",
+                                            step=step, near=near[0])))
+            else:
+                out.append((("steps", i), _("not a Dockerfile instruction: {step}", step=step)))
+        return out
 
     def _wants(self):
         return [history.Want.parse(s) for s in self.params["steps"]]
@@ -92,6 +105,13 @@ class ImageHistory(Check):
         # Above a base, every entry is the student's own (a few, all shown); without one, the
         # newest entries are nearest to their Dockerfile's end.
         evidence = _evidence(found, wants, count, hits, 0 if "base" in p else max(0, len(found) - 12))
+        if count == 0:
+            # Not even the first step: "found 0 of 1 step in order; ... is missing after them"
+            # spoke of steps that were never found.
+            return failed(ngettext("{ref}: `{step}` is not in its history",
+                                   "{ref}: none of the {n} steps is in its history in order; the first, `{step}`, "
+                                   "is not in it at all",
+                                   len(wants), ref=ref, step=str(wants[0])), *evidence)
         if count < len(wants):
             return failed(ngettext("{ref}: found {count} of {n} step in order; `{step}` is missing after them",
                                    "{ref}: found {count} of {n} steps in order; `{step}` is missing after them",

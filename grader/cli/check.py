@@ -1,6 +1,7 @@
 """`grade LAB`: grade a lab on the engine and print (and write) its report."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -11,6 +12,7 @@ from .common import (
     EXIT_ENGINE,
     EXIT_INTERRUPTED,
     EXIT_REPORT_UNWRITTEN,
+    EXIT_USAGE,
     LANG_OPTION,
     check_host,
     check_report_path,
@@ -49,6 +51,11 @@ def check(lab, rubric_file, json_path, junit_path, student, host, timeout, call_
     for path, option in ((json_path, "--json"), (junit_path, "--junit")):
         if path:
             check_report_path(path, option, lang)
+    if json_path and junit_path and os.path.abspath(json_path) == os.path.abspath(junit_path):
+        # The JUnit report would overwrite the JSON one without a word.
+        say(_("--json and --junit both name {path}: give each report its own file, e.g. `--json {example}.json "
+              "--junit {example}.xml`", path=json_path, example=os.path.splitext(json_path)[0]), lang)
+        sys.exit(EXIT_USAGE)
     from ..engine import EngineError
     from ..grading import grade, unreachable_report
     from ..reports import json_report, junit, terminal
@@ -116,9 +123,9 @@ def _watch(rubric, host, call_timeout, student, timeout, lang, json_path, junit_
             watcher = Watcher(rubric, engine, student, timeout, view)
             lost = watcher.run()
         view.close(watcher.report)  # the session is over: its probes are removed
-        lab = rubric.lab
-        say(_("{lost}. The checklist above is the last one graded; run `grade {lab} --watch` again once the "
-              "engine is back.", lost=lost.message, lab=lab), lang)
+        again = f"{rubric.command or 'grade ' + rubric.lab} --watch"
+        say(_("{lost}. The checklist above is the last one graded; run `{command}` again once the "
+              "engine is back.", lost=lost.message, command=again), lang)
         code = EXIT_ENGINE
         report = watcher.report
         if report is not None:

@@ -33,7 +33,8 @@ def collect_command(paths, csv_path, html_path, keep, lab, verify, lang):
       grade collect artifacts/ --csv gradebook.csv --keep best --verify
 
     Skipped reports are listed on stderr with the reason, then a summary line.
-    Exit codes: 0 every report collected, 1 gradebook written but some reports skipped,
+    Exit codes: 0 every report collected, 1 gradebook written but some reports skipped or graded
+    by another version of the rubric (listed as "not comparable"),
     2 usage error (nothing to collect, several labs in equal numbers, --verify without
     GRADE_SIGNING_KEY, an output that cannot be written).
     """
@@ -56,6 +57,8 @@ def collect_command(paths, csv_path, html_path, keep, lab, verify, lang):
         sys.exit(EXIT_USAGE)
     for skipped in book.skipped:
         say(_("skipped {path}: {reason}", path=skipped.path, reason=skipped.reason), lang)
+    for other in book.other_rubric:
+        say(_("not comparable {path}: {reason}", path=other.path, reason=other.reason), lang)
     try:
         if csv_path == "-":
             gradebook.write_csv(book, sys.stdout)

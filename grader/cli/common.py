@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -38,14 +39,19 @@ def say(text: Text, lang: str, err: bool = True) -> None:
     click.echo(text(lang), err=err)
 
 
-def load_rubric(lab: str | None, rubric_file: str | None, lang: str):
-    """The rubric to grade, or exit 2 with a clear message."""
+def load_rubric(lab: str | None, rubric_file: str | None, lang: str, explain: bool = False):
+    """The rubric to grade (or, for `grade explain`, to explain), or exit 2 with a clear message
+    that names the command typed."""
     from .. import bundled
     from ..rubric import RubricError, load
 
     if rubric_file and lab:
-        say(_("Give a lab or --rubric FILE, not both: `grade {lab}` grades the bundled lab, "
-              "`grade --rubric {file}` grades that file.", lab=lab, file=rubric_file), lang)
+        if explain:
+            say(_("Give a lab or --rubric FILE, not both: `grade explain {lab}` explains the bundled lab, "
+                  "`grade explain --rubric {file}` explains that file.", lab=lab, file=rubric_file), lang)
+        else:
+            say(_("Give a lab or --rubric FILE, not both: `grade {lab}` grades the bundled lab, "
+                  "`grade --rubric {file}` grades that file.", lab=lab, file=rubric_file), lang)
         sys.exit(EXIT_USAGE)
     if rubric_file:
         path: Path | None = Path(rubric_file)
@@ -67,15 +73,22 @@ def load_rubric(lab: str | None, rubric_file: str | None, lang: str):
                 say(_("There is no lab called '{lab}'. Bundled labs: {known}. Run `grade list` to see them.",
                       lab=lab, known=known), lang)
             sys.exit(EXIT_USAGE)
+    elif explain:
+        say(_("Say which lab to explain, e.g. `grade explain ch03` (see `grade list`), or give --rubric FILE."),
+            lang)
+        sys.exit(EXIT_USAGE)
     else:
         say(_("Say which lab to grade, e.g. `grade ch03` (see `grade list`), or give --rubric FILE."), lang)
         sys.exit(EXIT_USAGE)
     try:
-        return load(path)
+        rubric = load(path)
     except RubricError as e:
         say(_("The rubric has problems:"), lang)
         click.echo(e.render(lang), err=True)
         sys.exit(EXIT_USAGE)
+    if rubric_file:  # `grade LAB` would not find its lab: the report says what to type again
+        rubric.command = f"grade --rubric {shlex.quote(rubric_file)}"
+    return rubric
 
 
 def default_student() -> str:

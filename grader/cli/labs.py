@@ -47,16 +47,15 @@ def explain(lab, rubric_file, lang):
     from ..checks import KINDS
 
     lang = lang_of(lang)
-    rubric = load_rubric(lab, rubric_file, lang)
+    rubric = load_rubric(lab, rubric_file, lang, explain=True)
     click.echo(click.style(f"{rubric.title(lang)} ({rubric.lab})", bold=True))
     section = None
     for spec in rubric.checks:
         if spec.section != section:
             section = spec.section
             click.echo("\n" + click.style(spec.section_title(lang), bold=True))
-        worth = points.number(spec.points)
-        line = (_("{id} [{points} pts bonus] {title}", id=spec.id, points=worth, title=spec.title) if spec.bonus
-                else _("{id} [{points} pts] {title}", id=spec.id, points=worth, title=spec.title))
+        # points.worth says it as the reports do: `1 pt`, `2 pts`, `2 pts bonus`.
+        line = _("{id} [{worth}] {title}", id=spec.id, worth=points.worth(spec.points, spec.bonus), title=spec.title)
         click.echo(f"  {line(lang)}")
         click.echo(f"      {KINDS[spec.kind](spec.params).expectation()(lang)}")
         if spec.needs:

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import IO, Iterable, Optional
 
 from ..points import text as fmt
+from ..points import worth as points_worth
 from ..text import Text, _, join, ngettext
 from .read import Record, Skip, Skipped, discover, read
 
@@ -68,8 +69,12 @@ class Gradebook:
     rows: list[Row] = field(default_factory=list)
     checks: list[Column] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Rows whose report was graded by another version of the lab's rubric (other checks or other
+    # points than most reports'): kept, but their scores are not comparable with the others'.
+    other_rubric: list[Skipped] = field(default_factory=list)
     files: int = 0
     reports: int = 0
+    unverified: int = 0  # collected reports that carry a signature nobody checked (no --verify)
 
     @property
     def merged(self) -> int:
@@ -77,8 +82,9 @@ class Gradebook:
         return sum(r.runs - 1 for r in self.rows)
 
     def exit_code(self) -> int:
-        """0 when every report was collected, 1 when some were skipped."""
-        return 1 if self.skipped else 0
+        """0 when every report was collected alike, 1 when some were skipped or graded by another
+        version of the rubric."""
+        return 1 if self.skipped or self.other_rubric else 0
 
     def pass_rates(self) -> list[PassRate]:
         """Every check's pass rate among the students, most missed first."""
@@ -160,6 +166,12 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
         else:
             by_student.setdefault(r.student, []).append(r)
     book.rows = [_row(student, lab or "", by_student[student], keep) for student in sorted(by_student)]
+    # A report of another lab is counted among the skipped, not also among the collected.
+    book.reports = len({r.path for rs in by_student.values() for r in rs})
+    if key is None:
+        book.unverified = len({r.path for rs in by_student.values() for r in rs if r.signed})
+
+    book.other_rubric = _other_rubrics(book.rows)
 
     seen: dict[str, Column] = {}
     for row in sorted(book.rows, key=lambda r: -len(r.kept.checks)):
@@ -170,6 +182,39 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
     titled = [r.kept for r in book.rows if r.kept.kind == "json"]
     book.title = titled[0].title if titled else (lab or "")
     return book
+
+
+def _rubric_of(record: Record) -> tuple[tuple[str, float, bool], ...]:
+    return tuple((c.id, c.max_score, c.bonus) for c in record.checks)
+
+
+def _other_rubrics(rows: list[Row]) -> list[Skipped]:
+    """The rows graded by another rubric than most rows' (an older `grade` or a changed rubric
+    file): what differs, so an instructor does not compare scores out of different checks."""
+    counts = Counter(_rubric_of(r.kept) for r in rows)
+    if len(counts) < 2:
+        return []
+    common = counts.most_common(1)[0][0]
+    worth = {cid: (mx, bonus) for cid, mx, bonus in common}
+    out = []
+    for row in rows:
+        mine = {c.id: (c.max_score, c.bonus) for c in row.kept.checks}
+        if _rubric_of(row.kept) == common:
+            continue
+        differences: list[Text] = [_("no check {id}", id=cid) for cid in worth if cid not in mine]
+        differences += [_("a check {id} that the others do not have", id=cid) for cid in mine if cid not in worth]
+        differences += [_("{id} worth {points}, not {wanted}", id=cid, points=points_worth(*mine[cid]),
+                          wanted=points_worth(*worth[cid]))
+                        for cid in mine if cid in worth and mine[cid] != worth[cid]]
+        if not differences:
+            differences = [_("its checks in another order")]
+        if len(differences) > 4:  # a report of a quite different rubric: the first few say enough
+            differences = differences[:3] + [ngettext("{n} more", "{n} more", len(differences) - 3)]
+        out.append(Skipped(row.kept.path, _(
+            "{student} was graded by another version of the rubric ({differences}): the row is in the "
+            "gradebook, but its score is not comparable with the others'; grade it again with the same rubric",
+            student=row.student, differences=join(differences, ", "))))
+    return out
 
 
 # -------------------------------------------------------------------------------------- output
@@ -216,5 +261,14 @@ def summary(book: Gradebook) -> Text:
                           book.merged)
     if book.verified:
         merged = join([merged, _("signatures verified")], ", ")
+    elif book.unverified:
+        # Signed reports collected without --verify: an edited score would pass unnoticed.
+        merged = join([merged, ngettext("{n} signed report not verified (--verify checks them)",
+                                        "{n} signed reports not verified (--verify checks them)",
+                                        book.unverified)], ", ")
     skipped = ngettext("{n} skipped", "{n} skipped", len(book.skipped)) if book.skipped else _("none skipped")
-    return join([collected, merged, skipped], "; ")
+    parts = [collected, merged, skipped]
+    if book.other_rubric:
+        parts.append(ngettext("{n} graded by another version of the rubric",
+                              "{n} graded by another version of the rubric", len(book.other_rubric)))
+    return join(parts, "; ")

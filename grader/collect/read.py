@@ -55,6 +55,7 @@ class Record:
     time_from: TimeFrom
     status: Status
     checks: list[CheckPoints]
+    signed: bool = False  # it carries a signature (checked only with a key: `--verify`)
 
     @property
     def percent(self) -> float:
@@ -172,6 +173,10 @@ def _student(value: Any) -> str:
 
 
 def _consistent(score: float, max_score: float, checks: list[CheckPoints]) -> None:
+    if not checks:
+        # Every rubric has a check, so `grade` never writes a report without one; read as
+        # complete, such a file made a 0/0 row that passed everything.
+        raise Skip(_("malformed: the report has no checks"))
     total = sum(c.score for c in checks)
     top = sum(c.max_score for c in checks if not c.bonus)
     if abs(total - score) > 0.01:
@@ -235,7 +240,7 @@ def read_json(src: Source, key: Optional[bytes]) -> Record:
     errored = bool(data.get("fault")) or any(c.get("status") == "error" for c in data["checks"])
     return Record(src.path, "json", src.folder, student, lab, str(data.get("title") or lab), score, max_score,
                   started if started is not None else src.mtime, "report" if started is not None else "file",
-                  _status(errored, checks), checks)
+                  _status(errored, checks), checks, signed=data.get(signing.FIELD) is not None)
 
 
 def read_junit(src: Source, key: Optional[bytes]) -> list[Record]:
@@ -274,7 +279,7 @@ def _junit_record(src: Source, suite: junit.Suite, verify: bool) -> Record:
     errored = suite.errored or (suite.errors or "0").strip() not in ("0", "")
     return Record(src.path, "junit", src.folder, student, lab, lab, score, max_score,
                   started if started is not None else src.mtime, "report" if started is not None else "file",
-                  _status(errored, checks), checks)
+                  _status(errored, checks), checks, signed=suite.signature is not None)
 
 
 def read(src: Source, key: Optional[bytes]) -> list[Record]:

@@ -144,7 +144,11 @@ def student_table(book: Gradebook, lang: str) -> str:
         when = iso(k.time).replace("T", " ").replace("+00:00", "")
         if k.time_from == "file":  # the report has no time of its own: its file's is shown, and said so
             when = _("{time} (file time)", time=when)(lang)
-        cells += [f'<td class="num">{fmt(k.score)}/{fmt(k.max_score)}</td>', f'<td class="num">{k.percent:.1f}</td>',
+        # As on the terminal: the bonus apart from the core points, so that a bonus never reads as
+        # full marks for a student who missed a check (24/25 +2, not 26/25).
+        bonus = sum(c.score for c in k.checks if c.bonus)
+        shown = f"{fmt(k.score - bonus)}/{fmt(k.max_score)}" + (f" +{fmt(bonus)}" if bonus else "")
+        cells += [f'<td class="num score">{shown}</td>', f'<td class="num">{k.percent:.1f}</td>',
                   f'<td class="status-{k.status}">{words(STATUS_WORDS[k.status])}</td>',
                   f'<td>{escape(when)}</td>', f'<td class="num">{row.runs}</td>']
         rows.append(f'<tr data-student="{escape(row.student)}">{"".join(cells)}</tr>')
@@ -163,7 +167,7 @@ def render(book: Gradebook, lang: str = "en") -> str:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     title = f"{book.title} ({book.lab})" if book.title and book.title != book.lab else (book.lab or "grade")
     heading = _("Class report: {title}", title=title)
-    cards = [(str(len(book.rows)), _("students")), (f"{complete}", _("with every check passed")),
+    cards = [(str(len(book.rows)), _("students")), (f"{complete}", _("with every required check passed")),
              (f"{mean:.1f}%", _("mean score")), (f"{median:.1f}%", _("median score")),
              (str(book.merged), _("runs merged")), (str(len(book.skipped)), _("reports skipped"))]
     skipped = ""
@@ -171,6 +175,10 @@ def render(book: Gradebook, lang: str = "en") -> str:
         items = "".join(f"<li>{escape(s.path)}: {words(s.reason)}</li>" for s in book.skipped)
         skipped_heading = words(_("Skipped reports ({count})", count=len(book.skipped)))
         skipped = f'<h2>{skipped_heading}</h2><ul class="skipped">{items}</ul>'
+    if book.other_rubric:
+        items = "".join(f"<li>{escape(s.path)}: {words(s.reason)}</li>" for s in book.other_rubric)
+        other_heading = words(_("Graded by another version of the rubric ({count})", count=len(book.other_rubric)))
+        skipped = f'<h2>{other_heading}</h2><ul class="skipped other-rubric">{items}</ul>' + skipped
     meta = words(_("{summary}. Made by {command} at {time}.", summary=summary(book), command="grade collect", time=now))
     distribution, by_rate, students = (words(t) for t in (
         _("Score distribution"), _("Checks by pass rate (most missed first)"), _("Students")))

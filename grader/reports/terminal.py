@@ -106,7 +106,8 @@ def footer(report: Report, lang: str, color: bool) -> list[str]:
             out.append(_("Every required check passed. The bonus marked ✗ is optional: try it for {points} more.",
                          points=points.number(missed))(lang))
         elif any(not r.passed and r.status is not Status.ERROR for r in report.results if not r.bonus):
-            out.append(_("Fix the ✗ lines above, then run `grade {lab}` again.", lab=report.lab)(lang))
+            again = report.command or f"grade {report.lab}"
+            out.append(_("Fix the ✗ lines above, then run `{command}` again.", command=again)(lang))
     return out
 
 

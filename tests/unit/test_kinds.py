@@ -55,6 +55,17 @@ def test_verdict(engine, case, kind, params, passes):
         assert en in outcome.message("en") and ko in outcome.message("ko"), outcome.message("ko")
 
 
+def test_a_step_that_is_nowhere_in_the_history_is_named_as_such(engine):
+    one = KINDS["image_history"]({"image": "grade-unit/web:v1", "base": "grade-unit/base",
+                                  "steps": ["HEALTHCHECK"]}).evaluate(engine)
+    assert not one.passed and one.message("en") == "grade-unit/web:v1: `HEALTHCHECK` is not in its history"
+    two = KINDS["image_history"]({"image": "grade-unit/web:v1", "base": "grade-unit/base",
+                                  "steps": ["HEALTHCHECK", "CMD"]}).evaluate(engine)
+    assert two.message("en") == ("grade-unit/web:v1: none of the 2 steps is in its history in order; the first, "
+                                 "`HEALTHCHECK`, is not in it at all")
+    assert "HEALTHCHECK" in two.message("ko")
+
+
 def test_a_container_that_never_ran_is_named_with_its_state(engine):
     outcome = KINDS["container"]({"name": "created-only"}).evaluate(engine)
     assert any("created-only" in line("en") and "state created" in line("en") for line in outcome.evidence)
