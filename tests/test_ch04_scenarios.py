@@ -198,3 +198,23 @@ def test_explain_without_an_engine_and_list_shows_five_labs(lab, shown):
     listed = subprocess.run(["grade", "list"], env=env, text=True, capture_output=True, timeout=60)
     assert [line.split()[0] for line in listed.stdout.splitlines() if line.strip()] == \
         ["ch02", "ch03", "ch04", "ch05", "ch06"]
+
+
+@pytest.mark.parametrize("buildkit", [True, pytest.param(False, marks=docker_only(ONE_BUILDER))],
+                         ids=["buildkit", "legacy-builder"])
+def test_multi_stage_that_only_echoes_the_lines_earns_nothing(student, grade, buildkit):
+    """A one-stage image whose command prints both lines is not a multi-stage build; the
+    exercise's own Dockerfile, built after it, is."""
+    student.buildkit = buildkit
+    student.build("multi-stage", "FROM diamol/base\nCMD echo Building... && echo Testing...\n")
+    graded = grade("ch04")
+    assert graded.status("multi-stage-built") == "passed"
+    assert graded.status("multi-stage-runs") == "failed"
+    assert "`COPY /build.txt` is missing" in graded.check("multi-stage-runs")["message"]
+    graded.assert_hint_shown("multi-stage-runs")
+
+    student.docker("image", "build", "--network", "none", "-t", "multi-stage",
+                   str(LAB / "exercises" / "multi-stage"))
+    graded = grade("ch04")
+    assert graded.status("multi-stage-runs") == "passed", graded.check("multi-stage-runs")["message"]
+
