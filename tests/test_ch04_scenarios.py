@@ -198,3 +198,56 @@ def test_explain_without_an_engine_and_list_shows_five_labs(lab, shown):
     listed = subprocess.run(["grade", "list"], env=env, text=True, capture_output=True, timeout=60)
     assert [line.split()[0] for line in listed.stdout.splitlines() if line.strip()] == \
         ["ch02", "ch03", "ch04", "ch05", "ch06"]
+
+
+@pytest.mark.parametrize("buildkit", [True, pytest.param(False, marks=docker_only(ONE_BUILDER))],
+                         ids=["buildkit", "legacy-builder"])
+def test_multi_stage_that_only_echoes_the_lines_earns_nothing(student, grade, buildkit):
+    """A one-stage image whose command prints both lines is not a multi-stage build; the
+    exercise's own Dockerfile, built after it, is."""
+    student.buildkit = buildkit
+    student.build("multi-stage", "FROM diamol/base\nCMD echo Building... && echo Testing...\n")
+    graded = grade("ch04")
+    assert graded.status("multi-stage-built") == "passed"
+    assert graded.status("multi-stage-runs") == "failed"
+    assert "`COPY /build.txt` is missing" in graded.check("multi-stage-runs")["message"]
+    graded.assert_hint_shown("multi-stage-runs")
+
+    student.docker("image", "build", "--network", "none", "-t", "multi-stage",
+                   str(LAB / "exercises" / "multi-stage"))
+    graded = grade("ch04")
+    assert graded.status("multi-stage-runs") == "passed", graded.check("multi-stage-runs")["message"]
+
+
+def test_optimized_image_rebuilt_after_its_container_ran(student, grade, net):
+    """The student runs ch04-lab:optimized, then changes index.html and rebuilds it: their
+    container still runs the older build. The grade says so, and what to type: not "no container
+    was created", which sends them to run it again into "port is already allocated"."""
+    lab = Lab(student, net)
+    # The original image: these checks only need the tag (chapter 4's Go build is tested above).
+    student.docker("image", "tag", "diamol/golang", "ch04-lab")
+    lab.optimized(OPTIMIZED)
+    wait_for("http://127.0.0.1:805/", "sixeyed")
+    old = containers_of(student, "ch04-lab:optimized")[0]
+    name = student.docker("container", "inspect", "--format", "{{.Name}}", old).strip().lstrip("/")
+    page = lab.folder / "index.html"
+    page.write_text(page.read_text().replace("solution", "solution, rebuilt"))
+    lab.build("ch04-lab:optimized", OPTIMIZED)
+    assert old not in containers_of(student, "ch04-lab:optimized")
+
+    graded = grade("ch04")
+    assert graded.status("lab-optimized-runs") == "failed"
+    message = graded.check("lab-optimized-runs")["message"]
+    assert f"{name} was created from ch04-lab:optimized before it was rebuilt" in message, message
+    assert f"`docker container rm -f {name}`" in message
+    assert name in graded.evidence("lab-optimized-runs")
+    korean = grade("ch04", "--lang", "ko")
+    assert f"{name} 컨테이너는 ch04-lab:optimized 이미지를 다시 빌드하거나" in \
+        korean.check("lab-optimized-runs")["message"]
+
+    # As the message says: remove the old container, run the new build.
+    student.docker("container", "rm", "-f", name)
+    lab.run("ch04-lab:optimized", "127.0.0.1:805:80")
+    wait_for("http://127.0.0.1:805/", "rebuilt")
+    graded = grade("ch04")
+    assert graded.status("lab-optimized-runs") == graded.status("lab-optimized-page") == "passed"

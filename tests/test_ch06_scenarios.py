@@ -69,7 +69,8 @@ def test_students_of_the_lab_one_after_another(student, grade, net):
     graded = grade("ch06")
     assert set(failing(graded)) == {"exercise-volume", "lab-config-mount", "lab-config-file",
                                     "lab-db-in-volume", "lab-empty-list"}
-    assert "wanted a bind mount at /app/config read-only" in graded.check("lab-config-mount")["message"]
+    assert "wanted a bind mount at /app/config or /app/config/config.json read-only" in \
+        graded.check("lab-config-mount")["message"]
     assert "todo-list.db does not exist in volume ch06-lab" in graded.check("lab-db-in-volume")["message"]
     remove(student, cid)
 
@@ -135,3 +136,24 @@ def test_students_of_the_lab_one_after_another(student, grade, net):
     graded = grade("--rubric", str(own))
     assert "no container mounts ch06-lab and no-such-image is not on the engine" in graded.check("file")["message"]
     assert "no volume named no-such-volume" in graded.check("gone")["message"]
+
+
+def test_config_file_itself_mounted_read_only(student, grade, net):
+    """The book's lab asks for the config read-only: mounting only config.json at
+    /app/config/config.json does that as well as mounting its folder; read-write, it does not."""
+    config = config_folder(student)
+    student.docker("volume", "create", "ch06-lab")
+    cid = lab_run(student, net, "--mount", f"type=bind,source={config}/config.json,target=/app/config/config.json,"
+                  "readonly", "--volume", "ch06-lab:/new-data")
+    wait_for("http://127.0.0.1:8016/list", "Nothing to do yet")
+    graded = grade("ch06")
+    assert graded.status("lab-config-mount") == "passed", graded.check("lab-config-mount")["message"]
+    assert "/app/config/config.json (ro)" in graded.evidence("lab-config-mount")
+    assert graded.status("lab-empty-list") == graded.status("lab-db-in-volume") == "passed"
+    remove(student, cid)
+
+    lab_run(student, net, "--mount", f"type=bind,source={config}/config.json,target=/app/config/config.json",
+            "--volume", "ch06-lab:/new-data")
+    graded = grade("ch06")
+    assert graded.status("lab-config-mount") == "failed"
+    assert "mounts /app/config/config.json, but it is read-write" in graded.check("lab-config-mount")["message"]

@@ -148,7 +148,7 @@ class Container(Check):
                 reasons.append(why)
         counted = max(0, len(never) - NEVER_STARTED_JUDGED)
         if not reasons:
-            return lookup.missing()
+            return lookup.missing(engine)
         return none_as_expected(reasons, evidence, counted)
 
     def _judge(self, engine: EngineProtocol, attrs: dict, wanted_ids: set[str]) -> tuple[bool, Text, Text]:

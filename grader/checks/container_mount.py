@@ -10,10 +10,11 @@ mount is enough.
 from __future__ import annotations
 
 from ..text import Text, _, join, verbatim
-from .base import Check, failed, passed, register
+from .base import Check, either, failed, passed, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
 
 TYPES = ["bind", "volume", "tmpfs"]
+DESTINATION = {"type": "string", "pattern": "^/"}
 
 
 def mounts_of(attrs: dict) -> list[dict]:
@@ -45,7 +46,9 @@ class ContainerMount(Check):
     schema = {
         **LOOKUP_SCHEMA,
         "type": {"enum": TYPES, "description": "bind (a host path), volume (named or anonymous) or tmpfs."},
-        "destination": {"type": "string", "pattern": "^/", "description": "Where it is mounted in the container."},
+        "destination": {"oneOf": [DESTINATION, {"type": "array", "items": DESTINATION, "minItems": 1}],
+                        "description": "Where it is mounted in the container (or any of these: a folder, or "
+                                       "the one file of it that matters)."},
         "source": {"type": "string", "minLength": 1,
                    "description": "A volume's name, or a bind mount's host path (exact)."},
         "read_only": {"type": "boolean", "description": "true: mounted read-only; false: read-write."},
@@ -64,16 +67,22 @@ class ContainerMount(Check):
         # part but the first is there only when the rubric says it (then it starts with a space).
         return _("{mount}{of_source}{at_destination}{mode}", mount=what,
                  of_source=_(" of {source}", source=p["source"]) if "source" in p else "",
-                 at_destination=_(" at {destination}", destination=p["destination"]) if "destination" in p else "",
+                 at_destination=_(" at {destination}", destination=either(self._destinations()))
+                 if "destination" in p else "",
                  mode=mode if "read_only" in p else "")
 
     def expectation(self) -> Text:
         return _("{container}: has {mount}", container=lookup_text(self.params), mount=self._want())
 
+    def _destinations(self) -> list[str]:
+        wanted = self.params.get("destination", [])
+        return [wanted] if isinstance(wanted, str) else list(wanted)
+
     def _fits(self, mount: dict) -> str:
         """'' if the mount is the one wanted, else what differs."""
         p = self.params
-        if "destination" in p and mount.get("Destination", "").rstrip("/") != p["destination"].rstrip("/"):
+        if "destination" in p and mount.get("Destination", "").rstrip("/") not in {
+                d.rstrip("/") for d in self._destinations()}:
             return "destination"
         if "type" in p and mount.get("Type") != p["type"]:
             return "type"

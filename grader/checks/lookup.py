@@ -60,9 +60,20 @@ class Lookup:
             return [found] if found else []
         return engine.containers_from(*image_ids)
 
-    def missing(self) -> Outcome:
+    def missing(self, engine: EngineProtocol) -> Outcome:
         if self.name:
             return failed(_("no container named {name}", name=self.name))
+        # The usual reason: the student ran the image, then rebuilt it (or moved its tag) and did
+        # not run it again. Saying "none was created" would send them to run it again, into
+        # "port is already allocated" from the old container.
+        older = engine.containers_of_older(*self.images)
+        if older:
+            first = older[0]
+            typed = (first.get("Config") or {}).get("Image") or ""
+            return failed(_("no container runs {image} as it is now: {name} was created from {image} before it "
+                            "was rebuilt, re-tagged or removed, and still has the older image; remove it "
+                            "(`docker container rm -f {name}`) and run {image} again", image=typed,
+                            name=name_of(first)), *(self.seen(a) for a in older))
         return failed(_("no container was created from {images}", images=listed(self.images)))
 
     def seen(self, attrs: dict) -> Text:
@@ -128,4 +139,4 @@ def select(engine: EngineProtocol, params: dict) -> tuple[list[dict], Outcome | 
             evidence.append(lookup.seen(attrs))
     if found:
         return found, None
-    return [], (none_as_expected(reasons, evidence) if reasons else lookup.missing())
+    return [], (none_as_expected(reasons, evidence) if reasons else lookup.missing(engine))

@@ -165,8 +165,8 @@ class Recorder:
     """The real engine, with every answer a check got written down under (method, arguments)."""
 
     METHODS = ("image", "tags", "tags_by_image", "all_tags", "history", "container", "containers_from",
-               "inspect_container", "logs", "read_file", "read_container_file", "probe", "published_host",
-               "volume", "volume_users", "read_volume_file")
+               "containers_of_older", "inspect_container", "logs", "read_file", "read_container_file", "probe",
+               "published_host", "volume", "volume_users", "read_volume_file")
 
     def __init__(self, engine):
         self.engine = engine
