@@ -1,6 +1,6 @@
 """registry: a Docker registry run in a container answers over its HTTP API v2: the API itself
 (`GET /v2/`), a repository in its catalog, tags of a repository, a manifest by digest present or
-deleted.
+deleted, and a local image's content pushed there.
 
 The registry is the container found as the `container` kind finds it (`image: diamol/registry`),
 reached through the host port it publishes for its container port (`port`, default 5000),
@@ -20,6 +20,14 @@ The image id itself is never asked as a manifest: where it names the config, the
 500 (it finds the blob and cannot read it as a manifest). `present: false` asks that none of them
 be there any more (a 404 after `DELETE /v2/<repository>/manifests/<digest>`), in a repository the
 catalog lists: a registry that never held the repository has deleted nothing.
+
+`blob_of` asks that the repository hold a local image's config blob (`HEAD
+/v2/<repository>/blobs/<image id>`, on engines whose image ids are config digests): deleting a
+manifest leaves the blobs the repository links, so the push is still proven after the lab deletes
+the manifest, and pushing another image under the name proves nothing. On Docker's containerd
+image store, whose image ids name the manifest, the manifest by that id is asked instead; once
+deleted, nothing of the image is left to ask: there the catalog is all the evidence, and the
+evidence says so.
 """
 from __future__ import annotations
 
@@ -72,6 +80,9 @@ class Registry(Check):
         "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$", "description": "A manifest digest."},
         "digest_of": {**IMAGE_REF, "description": "The digest Docker recorded when this local image was "
                                                   "pushed to the repository (its RepoDigests)."},
+        "blob_of": {**IMAGE_REF, "description": "A local image whose content was pushed to the repository: "
+                                                "the registry has its config blob there (kept when the "
+                                                "manifest is deleted)."},
         "present": {"type": "boolean",
                     "description": "With `digest`/`digest_of`: true (default) the manifest is there, false "
                                    "it is gone (deleted)."},
@@ -80,7 +91,7 @@ class Registry(Check):
     @classmethod
     def problems(cls, params):
         out = lookup_problems(params)
-        asks = [k for k in ("catalog", "tags", "no_tags", "digest", "digest_of") if k in params]
+        asks = [k for k in ("catalog", "tags", "no_tags", "digest", "digest_of", "blob_of") if k in params]
         if asks and "repository" not in params:
             out.append((("repository",), _("`{key}` needs the `repository`", key=asks[0])))
         if "digest" in params and "digest_of" in params:
@@ -88,8 +99,8 @@ class Registry(Check):
         if "present" in params and "digest" not in params and "digest_of" not in params:
             out.append((("present",), _("`present` needs `digest` or `digest_of`")))
         if "repository" in params and not asks:
-            out.append((("repository",), _("say what to check: `catalog`, `tags`, `no_tags`, `digest` "
-                                           "or `digest_of`")))
+            out.append((("repository",), _("say what to check: `catalog`, `tags`, `no_tags`, `digest`, "
+                                           "`digest_of` or `blob_of`")))
         return out
 
     def _asked(self) -> Text:
@@ -104,6 +115,8 @@ class Registry(Check):
             asked.append(_("has tags {tags} of {repository}", tags=", ".join(p["tags"]), repository=repo))
         if p.get("no_tags"):
             asked.append(_("has {repository} with no tags left", repository=repo))
+        if "blob_of" in p:
+            asked.append(_("holds the content of {image} in {repository}", image=p["blob_of"], repository=repo))
         digest = (verbatim(p["digest"]) if "digest" in p else
                   _("the digest of {image}", image=p["digest_of"]) if "digest_of" in p else None)
         if digest:
@@ -154,13 +167,20 @@ class Registry(Check):
                               digests_line(image))
         elif "digest" in p:
             digests = [p["digest"]]
-        outcomes = [self._one(attrs, port, digests, config) for attrs, port in registries]
+        blob = None  # with blob_of: the image's id, and whether the engine makes it its config's digest
+        if "blob_of" in p:
+            pushed = engine.image(p["blob_of"])
+            if pushed is None:
+                return failed(_("image {image} not found on the engine, so what was pushed cannot be compared "
+                                "with it", image=p["blob_of"]))
+            blob = ("sha256:" + refs.bare_id(pushed["Id"]), engine.image_ids_are_configs())
+        outcomes = [self._one(attrs, port, digests, config, blob) for attrs, port in registries]
         for outcome in outcomes:
             if outcome.passed:
                 return outcome
         return outcomes[0]
 
-    def _one(self, attrs, port: str, digests, config: str | None):
+    def _one(self, attrs, port: str, digests, config: str | None, blob: tuple[str, bool] | None = None):
         p = self.params
         name = name_of(attrs)
         base = f"http://127.0.0.1:{port}/v2/"
@@ -185,7 +205,7 @@ class Registry(Check):
             return passed(_("the registry {name} answers at {url}", name=name, url=url), *evidence)
         repo = p["repository"]
         deleted = digests is not None and not p.get("present", True)
-        if p.get("catalog") or p.get("no_tags") or deleted:
+        if p.get("catalog") or p.get("no_tags") or deleted or blob is not None:
             url, status, body, error = ask("_catalog?n=1000")
             listed = _json(body).get("repositories") or [] if status == 200 else []
             if repo not in listed:
@@ -202,6 +222,23 @@ class Registry(Check):
             if p.get("no_tags") and tags:
                 return failed(_("{repository} still has tags in the registry: {tags}", repository=repo,
                                 tags=", ".join(map(str, tags[:10]))), *evidence)
+        if blob is not None:
+            image_id, is_config = blob
+            url, status, body, error = ask(f"{repo}/blobs/{image_id}", "HEAD")
+            if status not in (200, 404):
+                return failed(_("{url} answered {answer}, neither 200 nor 404", url=url, answer=status or error or ""),
+                              *evidence)
+            if status == 404 and is_config:
+                return failed(_("{repository} in the registry does not hold {image}: its config {digest} is not "
+                                "there, so what was pushed under that name is another image (or {image} was "
+                                "rebuilt since)", repository=repo, image=p["blob_of"], digest=image_id), *evidence)
+            if status == 404:
+                # The image id is its manifest's digest: held, it proves the push; deleted, as the
+                # lab does, the catalog is all that is left.
+                url, status, body, error = ask(f"{repo}/manifests/{image_id}", "HEAD", {"Accept": MANIFEST_TYPES})
+                if status != 200:
+                    evidence.append(_("Docker's containerd image store names an image by its manifest, which the "
+                                      "registry no longer holds: only the catalog shows the push"))
         if digests is not None:
             want = p.get("present", True)
             there = []

@@ -385,6 +385,18 @@ class Engine(Probes):
                     break
         return found
 
+    def image_ids_are_configs(self) -> bool:
+        """True when an image's id is the digest of its config, as a registry stores it (Docker's
+        classic image store, Podman); False on Docker's containerd image store, whose ids are
+        the digest of the image's manifest (or index). /info names the containerd snapshotter."""
+        def compute():
+            if self._podman:
+                return True
+            info = self.call(self.api.info) or {}
+            status = dict(tuple(pair) for pair in info.get("DriverStatus") or () if len(pair) == 2)
+            return not str(status.get("driver-type", "")).startswith("io.containerd.snapshotter")
+        return self._memoised(("ids-are-configs",), compute)
+
     def _nothing_runs(self) -> bool:
         """True if a Docker Engine runs and pauses no container at all: its /info counts them
         without listing them, for a few milliseconds. Podman's /info costs it more than the
@@ -464,7 +476,8 @@ class Engine(Probes):
 
 
 # Which memoised answers a change to which kinds of object can make stale (Engine.forget).
-_FIXED = {"history", "file"}  # keyed by an image id, whose content never changes
+# Keyed by an image id, whose content never changes, or said of the engine's image store.
+_FIXED = {"history", "file", "ids-are-configs"}
 _ANY = {"image", "container", "volume", "network"}
 _STALE_AFTER = {
     "image": {"image"}, "images": {"image"}, "tags": {"image"}, "tags-by-image": {"image"},

@@ -6,7 +6,7 @@ import pytest
 
 from grader.checks import KINDS
 
-from .cases import CASES, IMAGE, IN_REGISTRY, PUSHED_REPO, VOLUME
+from .cases import CASES, IMAGE, IN_REGISTRY, PUSHED_REPO, VOLUME, verdict
 
 MESSAGES = {  # words the student must see, in English and Korean
     "image-other-tag": ("grade-unit/web:v1", "grade-unit/web:v1"),
@@ -48,7 +48,7 @@ def test_every_kind_has_a_case():
 @pytest.mark.parametrize("case, kind, params, passes", CASES, ids=[c[0] for c in CASES])
 def test_verdict(engine, case, kind, params, passes):
     outcome = KINDS[kind](params).evaluate(engine)
-    assert outcome.passed is passes, outcome.message("en")
+    assert outcome.passed is verdict(passes, engine.kind), outcome.message("en")
     assert outcome.message("en") and outcome.message("ko")
     if case in MESSAGES:
         en, ko = MESSAGES[case]
@@ -110,3 +110,17 @@ def test_an_image_has_its_unpacked_size_on_every_engine(engine):
     outcome = KINDS["image_size"]({"image": IMAGE, "max_size": "10MB"}).evaluate(engine)
     size = int(re.search(r"\((\d+) bytes\)", outcome.evidence[0]("en")).group(1))
     assert 1_950_000 <= size <= 2_050_000, outcome.evidence  # engines round layers differently
+
+
+def test_another_image_under_the_pushed_name_is_not_its_push(engine):
+    outcome = KINDS["registry"]({**IN_REGISTRY, "repository": PUSHED_REPO, "blob_of": "grade-unit/base"}).evaluate(engine)
+    if engine.kind == "docker26-containerd":  # image ids name manifests there: the catalog is all
+        assert outcome.passed
+        assert any("only the catalog shows the push" in line("en") for line in outcome.evidence), outcome.evidence
+        return
+    assert not outcome.passed
+    assert outcome.message("en").startswith(
+        f"{PUSHED_REPO} in the registry does not hold grade-unit/base: its config sha256:"), outcome.message("en")
+    assert "다른 이미지입니다" in outcome.message("ko")
+    held = KINDS["registry"]({**IN_REGISTRY, "repository": PUSHED_REPO, "blob_of": IMAGE}).evaluate(engine)
+    assert held.passed and not any("catalog shows" in line("en") for line in held.evidence)
