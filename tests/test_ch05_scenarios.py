@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 import yaml
-from conftest import PODMAN, ROOT, check, rubric
+from conftest import ENGINE, PODMAN, ROOT, check, rubric
 
 from labs import failing, free_port, lab_network, solution, wait_for
 
@@ -156,3 +156,37 @@ def test_tags_name_another_image(student, grade, net):
     assert graded.status("tag-v1") == "failed"
     assert "is not the same image as image-gallery" in graded.check("tag-v1")["message"]
     assert graded.status("tags-semver") == "passed"  # localhost:PORT names the same registry
+
+
+def test_another_image_pushed_under_the_name_earns_no_push(student, grade, net):
+    """Pushing another image as gallery/ui, deleting its manifest, then moving the tags to
+    image-gallery: the registry never held image-gallery. On Docker's containerd image store, whose
+    image ids name manifests, nothing of it is left to ask once a manifest is deleted, so there
+    only the catalog speaks (the evidence says so)."""
+    build_gallery(student)
+    _, registry = start_registry(student, net, "--restart", "always")
+    # Any image but image-gallery (one of the test's own: a push records a digest on the image).
+    student.build("not-the-gallery", 'FROM diamol/base\nCMD ["echo", "not the gallery"]\n')
+    for tag in ("v1", *SEMVER):
+        student.docker("image", "tag", "not-the-gallery", f"{registry}/gallery/ui:{tag}")
+    push(student, f"{registry}/gallery/ui")
+    delete_latest(registry)
+    for tag in ("v1", *SEMVER):
+        student.docker("image", "tag", "image-gallery", f"{registry}/gallery/ui:{tag}")
+    graded = grade("ch05")
+    assert graded.status("tag-v1") == graded.status("tags-semver") == "passed"
+    if ENGINE == "docker26-containerd":
+        assert graded.status("pushed") == "passed"
+        assert "only the catalog shows the push" in graded.evidence("pushed")
+        return
+    assert failing(graded) == {"pushed": "failed", "tags-deleted": "skipped", "manifest-deleted": "skipped"}
+    assert graded.check("pushed")["message"].startswith(
+        "gallery/ui in the registry does not hold image-gallery: its config sha256:"), graded.check("pushed")
+    assert "/v2/gallery/ui/blobs/sha256:" in graded.evidence("pushed") and ": 404" in graded.evidence("pushed")
+    graded.assert_hint_shown("pushed")
+
+    # Then image-gallery itself pushed: the push counts, and its manifest is the one to delete.
+    push(student, f"{registry}/gallery/ui")
+    graded = grade("ch05")
+    assert graded.status("pushed") == "passed"
+    assert set(failing(graded)) == {"tags-deleted", "manifest-deleted"}
