@@ -210,7 +210,7 @@ def test_multi_stage_that_only_echoes_the_lines_earns_nothing(student, grade, bu
     graded = grade("ch04")
     assert graded.status("multi-stage-built") == "passed"
     assert graded.status("multi-stage-runs") == "failed"
-    assert "`COPY /build.txt` is missing" in graded.check("multi-stage-runs")["message"]
+    assert "the first, `COPY /build.txt`, is not in it at all" in graded.check("multi-stage-runs")["message"]
     graded.assert_hint_shown("multi-stage-runs")
 
     student.docker("image", "build", "--network", "none", "-t", "multi-stage",
