@@ -105,19 +105,14 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
         doc.problem(path, _("expected {types}, got {type} {value}", types=types, type=type(inst).__name__,
                             value=repr(inst)))
         return
-    if v in ("minimum", "exclusiveMinimum"):
-        minimum, value = str(err.validator_value), repr(inst)
-        if v == "exclusiveMinimum":
-            doc.problem(path, _("must be > {minimum}, got {value}", minimum=minimum, value=value))
-        else:
-            doc.problem(path, _("must be >= {minimum}, got {value}", minimum=minimum, value=value))
-        return
-    if v in ("maximum", "exclusiveMaximum"):
-        maximum, value = str(err.validator_value), repr(inst)
-        if v == "exclusiveMaximum":
-            doc.problem(path, _("must be < {maximum}, got {value}", maximum=maximum, value=value))
-        else:
-            doc.problem(path, _("must be <= {maximum}, got {value}", maximum=maximum, value=value))
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bound, value = str(err.validator_value), repr(inst)
+        doc.problem(path, {
+            "minimum": _("must be >= {minimum}, got {value}", minimum=bound, value=value),
+            "exclusiveMinimum": _("must be > {minimum}, got {value}", minimum=bound, value=value),
+            "maximum": _("must be <= {maximum}, got {value}", maximum=bound, value=value),
+            "exclusiveMaximum": _("must be < {maximum}, got {value}", maximum=bound, value=value),
+        }[v])
         return
     if v == "pattern":
         doc.problem(path, _("{value} does not match the pattern {pattern}", value=repr(inst),
@@ -349,8 +344,8 @@ REGEX_KEYS = ("matches", "not_matches", "logs", "expect")  # the parameters that
 
 def warnings(rubric: Rubric) -> list[Problem]:
     """Valid but risky: a TODO text a draft left, a required check that needs a bonus one, and
-    regexes of the shape known to backtrack catastrophically (grading stops them after a time bound, and the check is then an
-    error instead of a grade)."""
+    regexes of the shape known to backtrack catastrophically (grading stops them after a time
+    bound, and the check is then an error instead of a grade)."""
     from .match import PATTERN_SECONDS, risky
 
     def patterns(value):
