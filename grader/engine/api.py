@@ -7,6 +7,7 @@ is protocol.py's.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 import uuid
@@ -194,7 +195,7 @@ class Engine(Probes):
         image_id = refs.bare_id(attrs.get("Id") or "")
         if ref.startswith("sha256:"):
             return image_id.startswith(refs.bare_id(ref))
-        if re.fullmatch(r"[0-9a-f]{12,64}", ref) and image_id.startswith(ref):
+        if _ID_LIKE.fullmatch(ref) and image_id.startswith(ref):
             return True  # an id (a short one from `docker image ls` too), typed as such
         want = refs.key(ref)
         listed = [*(attrs.get("RepoTags") or ()), *(attrs.get("RepoDigests") or ())]
@@ -501,12 +502,18 @@ class Containers:
         self._ids: list[str] = []
         self._lock = threading.Lock()
 
-    def _id(self, i: int) -> str | None:
+    def _ids_upto(self, upto: float) -> list[str]:
+        """The ids listed so far, after making listings in turn until there are more than `upto`
+        or no listing is left."""
         with self._lock:
-            while len(self._ids) <= i and self._listings:
+            while len(self._ids) <= upto and self._listings:
                 seen = set(self._ids)
                 self._ids += [cid for cid in self._listings.pop(0)() if cid not in seen]
-            return self._ids[i] if i < len(self._ids) else None
+            return self._ids
+
+    def _id(self, i: int) -> str | None:
+        ids = self._ids_upto(i)
+        return ids[i] if i < len(ids) else None
 
     def __iter__(self):
         i = 0
@@ -521,11 +528,7 @@ class Containers:
 
     def __len__(self) -> int:
         """How many there are, listed but not inspected."""
-        with self._lock:
-            while self._listings:
-                seen = set(self._ids)
-                self._ids += [cid for cid in self._listings.pop(0)() if cid not in seen]
-            return len(self._ids)
+        return len(self._ids_upto(math.inf))
 
 
 def _epoch(created) -> int | None:
