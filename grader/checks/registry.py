@@ -167,20 +167,20 @@ class Registry(Check):
                               digests_line(image))
         elif "digest" in p:
             digests = [p["digest"]]
-        blob = None  # with blob_of: the image's id, and whether the engine makes it its config's digest
+        blob = None  # with blob_of: the image's id
         if "blob_of" in p:
             pushed = engine.image(p["blob_of"])
             if pushed is None:
                 return failed(_("image {image} not found on the engine, so what was pushed cannot be compared "
                                 "with it", image=p["blob_of"]))
-            blob = ("sha256:" + refs.bare_id(pushed["Id"]), engine.image_ids_are_configs())
-        outcomes = [self._one(attrs, port, digests, config, blob) for attrs, port in registries]
+            blob = "sha256:" + refs.bare_id(pushed["Id"])
+        outcomes = [self._one(engine, attrs, port, digests, config, blob) for attrs, port in registries]
         for outcome in outcomes:
             if outcome.passed:
                 return outcome
         return outcomes[0]
 
-    def _one(self, attrs, port: str, digests, config: str | None, blob: tuple[str, bool] | None = None):
+    def _one(self, engine, attrs, port: str, digests, config: str | None, blob: str | None):
         p = self.params
         name = name_of(attrs)
         base = f"http://127.0.0.1:{port}/v2/"
@@ -223,19 +223,18 @@ class Registry(Check):
                 return failed(_("{repository} still has tags in the registry: {tags}", repository=repo,
                                 tags=", ".join(map(str, tags[:10]))), *evidence)
         if blob is not None:
-            image_id, is_config = blob
-            url, status, body, error = ask(f"{repo}/blobs/{image_id}", "HEAD")
+            url, status, body, error = ask(f"{repo}/blobs/{blob}", "HEAD")
             if status not in (200, 404):
                 return failed(_("{url} answered {answer}, neither 200 nor 404", url=url, answer=status or error or ""),
                               *evidence)
-            if status == 404 and is_config:
+            if status == 404 and engine.image_ids_are_configs():
                 return failed(_("{repository} in the registry does not hold {image}: its config {digest} is not "
                                 "there, so what was pushed under that name is another image (or {image} was "
-                                "rebuilt since)", repository=repo, image=p["blob_of"], digest=image_id), *evidence)
+                                "rebuilt since)", repository=repo, image=p["blob_of"], digest=blob), *evidence)
             if status == 404:
                 # The image id is its manifest's digest: held, it proves the push; deleted, as the
                 # lab does, the catalog is all that is left.
-                url, status, body, error = ask(f"{repo}/manifests/{image_id}", "HEAD", {"Accept": MANIFEST_TYPES})
+                url, status, body, error = ask(f"{repo}/manifests/{blob}", "HEAD", {"Accept": MANIFEST_TYPES})
                 if status != 200:
                     evidence.append(_("Docker's containerd image store names an image by its manifest, which the "
                                       "registry no longer holds: only the catalog shows the push"))
