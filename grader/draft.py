@@ -20,7 +20,7 @@ import yaml
 
 from . import history, match, refs
 from .checks import KINDS
-from .checks.image_base import layers
+from .checks.base import layers
 from .checks.ports import ANY_IP, bindings
 from .rubric import RubricError, load
 from .schema import COMMON_KEYS, ID_PATTERN

@@ -152,6 +152,18 @@ def nearest_tag(engine, ref: str) -> str:
     return near[0] if near else ""
 
 
+def layers(attrs: dict) -> list[str]:
+    """An image's layers (diff ids), oldest first, from its inspect data."""
+    return list((attrs.get("RootFS") or {}).get("Layers") or [])
+
+
+def built_on(image: dict, base: dict) -> bool:
+    """Whether an image's layers start with the base's: true of any image built FROM the base (or
+    committed from a container of it), so when it is false the image is not built on the base."""
+    mine, theirs = layers(image), layers(base)
+    return len(mine) >= len(theirs) and mine[: len(theirs)] == theirs
+
+
 def digests_line(image: dict) -> Text:
     """The evidence line listing an image's registry digests (pushed or pulled)."""
     digests = image.get("RepoDigests") or []

@@ -6,17 +6,8 @@ from .. import history
 from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text, _, ngettext
-from .base import IMAGE_REF, Check, either, failed, passed, register, require_image
+from .base import IMAGE_REF, Check, built_on, either, failed, layers, passed, register, require_image
 from .own_work import NOT_BASE, require_own
-
-
-def layers(attrs: dict) -> list[str]:
-    return list((attrs.get("RootFS") or {}).get("Layers") or [])
-
-
-def built_on(image: dict, base: dict) -> bool:
-    mine, theirs = layers(image), layers(base)
-    return len(mine) >= len(theirs) and mine[: len(theirs)] == theirs
 
 
 def added(engine, image: dict, base: dict) -> int:

@@ -7,13 +7,16 @@ image, or is built on one, earns nothing from a check with `not_base`, and the m
 
 "Built on" is read from the history (the reference's entries lie underneath, timestamps
 included), not from the layers: a student's own build of the same Dockerfile and files may share
-every layer with the reference, yet its history entries are its own.
+every layer with the reference, yet its history entries are its own. The layers still rule it
+out first: an image whose layers do not start with the reference's is not built on it, and its
+history and the reference's are then not read (a history lists every tag of every image in it,
+thousands on a busy engine, which the engine pays for on each read).
 """
 from __future__ import annotations
 
 from .. import history
 from ..text import _
-from .base import IMAGE_REF, Fail, failed
+from .base import IMAGE_REF, Fail, built_on, failed
 
 NOT_BASE = {
     "oneOf": [IMAGE_REF, {"type": "array", "items": IMAGE_REF, "minItems": 1}],
@@ -43,6 +46,8 @@ def require_own(engine, ref: str, image: dict, params: dict) -> None:
                   "nothing in it is your own work", ref=ref, other=other),
                 _("{ref}: id {id}", ref=ref, id=image["Id"][7:19]),
                 _("{ref}: id {id}", ref=other, id=theirs["Id"][7:19])))
+        if not built_on(image, theirs):
+            continue
         own = history.own_entries(engine.history(image["Id"]), engine.history(theirs["Id"]))
         if own is not None:
             added = [history.parse(e).describe() for e in own]

@@ -124,3 +124,19 @@ def test_another_image_under_the_pushed_name_is_not_its_push(engine):
     assert "다른 이미지입니다" in outcome.message("ko")
     held = KINDS["registry"]({**IN_REGISTRY, "repository": PUSHED_REPO, "blob_of": IMAGE}).evaluate(engine)
     assert held.passed and not any("catalog shows" in line("en") for line in held.evidence)
+
+
+def test_a_reference_of_another_lineage_costs_no_history_read(engine, monkeypatch):
+    """`not_base` names an image the graded one is not built on (its layers do not start with the
+    reference's): no history is read, neither the image's nor the reference's. On a busy engine
+    each history lists every tag of every image in it, which the engine pays for on every read."""
+    read = []
+    answer = engine.history
+    monkeypatch.setattr(engine, "history", lambda image_id: read.append(image_id) or answer(image_id))
+    outcome = KINDS["image"]({"image": "grade-unit/base", "not_base": IMAGE}).evaluate(engine)
+    assert outcome.passed, outcome.message("en")
+    assert read == []
+    # The other way round, the image is built on the reference: the histories decide, and say so.
+    outcome = KINDS["image"]({"image": IMAGE, "not_base": "grade-unit/base"}).evaluate(engine)
+    assert not outcome.passed and "built on grade-unit/base" in outcome.message("en")
+    assert len(read) == 2
