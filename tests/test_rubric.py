@@ -398,7 +398,8 @@ def test_rubric_check_warns_when_a_required_check_needs_a_bonus_one(tmp_path):
 def test_grade_explain_without_a_lab_or_with_both_says_what_to_type_for_explain(tmp_path):
     none = subprocess.run(["grade", "explain"], capture_output=True, text=True, timeout=60)
     assert none.returncode == 2
-    assert none.stderr == "Say which lab to explain, e.g. `grade explain ch03` (see `grade list`), or give --rubric FILE.\n"
+    assert none.stderr == ("Say which lab to explain, e.g. `grade explain ch03` (see `grade list`), "
+                           "or give --rubric FILE.\n")
     path = tmp_path / "my-lab.yaml"
     path.write_text(GOOD)
     both = subprocess.run(["grade", "explain", "ch03", "--rubric", str(path)], capture_output=True, text=True,

@@ -7,7 +7,19 @@ from .. import history
 from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text, _, join, ngettext, verbatim
-from .base import IMAGE_REF, Check, Fail, capped, decisive, failed, listed, passed, register, require_image
+from .base import (
+    IMAGE_REF,
+    Check,
+    Fail,
+    built_on,
+    capped,
+    decisive,
+    failed,
+    listed,
+    passed,
+    register,
+    require_image,
+)
 from .own_work import NOT_BASE, require_own
 
 
@@ -90,15 +102,21 @@ class ImageHistory(Check):
             require_own(engine, ref, image, p)
         except Fail as f:
             return f.outcome
-        entries = engine.history(image["Id"])
+        entries = None
         if "base" in p:
             try:
                 base = require_image(engine, p["base"])
             except Fail as f:
                 return f.outcome
-            entries = history.own_entries(entries, engine.history(base["Id"]))
+            # Layers that do not start with the base's rule it out before any history is read: a
+            # repository's tags may name many images, and on a busy engine a history lists
+            # every tag of every image in it.
+            if built_on(image, base):
+                entries = history.own_entries(engine.history(image["Id"]), engine.history(base["Id"]))
             if entries is None:
                 return failed(_("{ref} is not built on {base}", ref=ref, base=p["base"]))
+        else:
+            entries = engine.history(image["Id"])
         found = history.steps(entries)
         wants = self._wants()
         count, hits = history.in_order(wants, found)

@@ -11,6 +11,7 @@ from .probes import LOG_TAIL, PROBE_LABEL, RUN_LABEL, STARTED_LABEL
 from .protocol import ANY_IP, FILE_CAP, PROBE_OUTPUT, Candidates, EngineProtocol, FileRead, ProbeResult
 
 __all__ = ["ANY_IP", "DEFAULT_TIMEOUT", "FILE_CAP", "LOG_HEAD", "LOG_TAIL", "OBJECT_FAULTS", "PROBE_LABEL",
-           "PROBE_OUTPUT", "RUN_LABEL", "STARTED_LABEL", "Candidates", "Containers", "Engine", "EngineError", "EngineProtocol",
+           "PROBE_OUTPUT", "RUN_LABEL", "STARTED_LABEL", "Candidates", "Containers", "Engine", "EngineError",
+           "EngineProtocol",
            "EngineUnavailable", "FileRead", "ObjectError", "ProbeResult", "_default_port", "_engine_address",
            "_portable_container", "connect", "default_addresses", "explain_connect_failure"]

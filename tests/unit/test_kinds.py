@@ -113,7 +113,8 @@ def test_an_image_has_its_unpacked_size_on_every_engine(engine):
 
 
 def test_another_image_under_the_pushed_name_is_not_its_push(engine):
-    outcome = KINDS["registry"]({**IN_REGISTRY, "repository": PUSHED_REPO, "blob_of": "grade-unit/base"}).evaluate(engine)
+    params = {**IN_REGISTRY, "repository": PUSHED_REPO, "blob_of": "grade-unit/base"}
+    outcome = KINDS["registry"](params).evaluate(engine)
     if engine.kind == "docker26-containerd":  # image ids name manifests there: the catalog is all
         assert outcome.passed
         assert any("only the catalog shows the push" in line("en") for line in outcome.evidence), outcome.evidence
@@ -140,3 +141,14 @@ def test_a_reference_of_another_lineage_costs_no_history_read(engine, monkeypatc
     outcome = KINDS["image"]({"image": IMAGE, "not_base": "grade-unit/base"}).evaluate(engine)
     assert not outcome.passed and "built on grade-unit/base" in outcome.message("en")
     assert len(read) == 2
+
+
+def test_an_image_not_built_on_the_base_is_told_so_without_reading_histories(engine, monkeypatch):
+    """image_history's `base`: layers that do not start with the base's settle it (a repository's
+    tags may name many images, each history listing every tag of its images)."""
+    read = []
+    answer = engine.history
+    monkeypatch.setattr(engine, "history", lambda image_id: read.append(image_id) or answer(image_id))
+    outcome = KINDS["image_history"]({"image": "grade-unit/base", "base": IMAGE, "steps": ["CMD"]}).evaluate(engine)
+    assert not outcome.passed and "grade-unit/base is not built on grade-unit/web:v1" in outcome.message("en")
+    assert read == []
