@@ -158,6 +158,15 @@ def test_tags_name_another_image(student, grade, net):
     assert graded.status("tags-semver") == "passed"  # localhost:PORT names the same registry
 
 
+def test_a_typo_in_the_tag_is_shown_beside_the_rubric_pattern(student, grade):
+    """`galery` for `gallery`: the student reads their own tag next to the rubric's regex."""
+    build_gallery(student)
+    student.docker("image", "tag", "image-gallery", "127.0.0.1:5000/galery/ui:v1")
+    graded = grade("ch05")
+    assert graded.status("tag-v1") == "failed"
+    assert graded.evidence("tag-v1") == "tags that come close: 127.0.0.1:5000/galery/ui:v1"
+
+
 def test_another_image_pushed_under_the_name_earns_no_push(student, grade, net):
     """Pushing another image as gallery/ui, deleting its manifest, then moving the tags to
     image-gallery: the registry never held image-gallery. On Docker's containerd image store, whose

@@ -71,7 +71,8 @@ def test_students_of_the_lab_one_after_another(student, grade, net):
                                     "lab-db-in-volume", "lab-empty-list"}
     assert "wanted a bind mount at /app/config or /app/config/config.json read-only" in \
         graded.check("lab-config-mount")["message"]
-    assert "todo-list.db does not exist in volume ch06-lab" in graded.check("lab-db-in-volume")["message"]
+    assert "no file in volume ch06-lab matches *" in graded.check("lab-db-in-volume")["message"]
+    assert "it is empty" in graded.evidence("lab-db-in-volume")
     remove(student, cid)
 
     # The config folder mounted read-write.
@@ -136,6 +137,35 @@ def test_students_of_the_lab_one_after_another(student, grade, net):
     graded = grade("--rubric", str(own))
     assert "no container mounts ch06-lab and no-such-image is not on the engine" in graded.check("file")["message"]
     assert "no volume named no-such-volume" in graded.check("gone")["message"]
+
+
+def test_the_database_under_a_name_of_the_students_own_is_in_the_volume(student, grade, net):
+    """config.json may name any file in /new-data: the app creates that one, and it is the
+    database. The volume kind's wildcard finds it, and with `matches` judges each file it matches."""
+    config = config_folder(student, text=CONFIG.replace("todo-list.db", "my-tasks.sqlite"))
+    student.docker("volume", "create", "ch06-lab")
+    cid = lab_run(student, net, "--mount", f"type=bind,source={config},target=/app/config,readonly",
+                  "--volume", "ch06-lab:/new-data")
+    graded = grade("ch06")
+    assert graded.status("lab-db-in-volume") == "passed", graded.check("lab-db-in-volume")["message"]
+    assert "my-tasks.sqlite in volume ch06-lab is as expected" in graded.check("lab-db-in-volume")["message"]
+
+    # Another file in the volume, first by name: each file the wildcard matches is judged in turn.
+    student.docker("container", "run", "--rm", "--network", "none", "-v", "ch06-lab:/d", "diamol/base",
+                   "sh", "-c", "echo not a list > /d/a-notes.txt")
+    own = rubric(student.workdir, "\n".join([
+        check("list", "volume", name="ch06-lab", path="*", matches=r"\A\["),
+        check("nothing", "volume", name="ch06-lab", path="*", matches="^nothing"),
+        check("text", "volume", name="ch06-lab", path="*.md"),
+    ]))
+    graded = grade("--rubric", str(own))
+    assert graded.check("list")["message"] == "my-tasks.sqlite in volume ch06-lab is as expected"
+    assert graded.check("nothing")["message"] == ("none of the 2 files matching * in volume ch06-lab is as "
+                                                  "expected")
+    assert "a-notes.txt in volume ch06-lab does not match /^nothing/" in graded.evidence("nothing")
+    assert graded.check("text")["message"] == "no file in volume ch06-lab matches *.md"
+    assert "in it: a-notes.txt, my-tasks.sqlite" in graded.evidence("text")
+    remove(student, cid)
 
 
 def test_config_file_itself_mounted_read_only(student, grade, net):

@@ -134,7 +134,7 @@ def collect(*args, key: str | None = None, tmp: Path, **lang_env: str) -> Collec
         env["GRADE_SIGNING_KEY"] = key
     result = subprocess.run(["grade", "collect", *map(str, args), "--csv", str(out)], env=env, text=True,
                             capture_output=True, timeout=120)
-    return Collected(result, out.read_text() if out.exists() else "")
+    return Collected(result, out.read_text(encoding="utf-8-sig") if out.exists() else "")
 
 
 # ------------------------------------------------------------------------------------- collecting
@@ -200,6 +200,22 @@ def test_zipped_artifacts_are_read_in_place(graded, tmp_path):
     assert got.code == 0, got.err
     assert [r["student"] for r in got.rows] == ["alice", "bob"]
     assert got.row("bob")["report"].endswith("bob-1-artifacts.zip!grade.json")
+
+
+def test_the_gradebook_file_shows_korean_names_in_excel(graded, tmp_path):
+    """Excel reads a CSV file as UTF-8 only when it starts with a byte-order mark; on standard
+    output (`--csv -`, a pipe) there is none."""
+    folder = artifacts(graded, tmp_path, "alice-1")
+    _edit_json(graded / "bob-1" / "grade.json", folder / "kim-1" / "grade.json",
+               lambda data: data.update(student="김하나"))
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 0, got.err
+    raw = next(tmp_path.glob("gradebook-*.csv")).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfstudent,") and "김하나".encode() in raw
+    assert got.header[0] == "student" and got.row("김하나")["lab"] == "ch03"
+    piped = subprocess.run(["grade", "collect", str(folder), "--csv", "-"], env=grade_env(None), text=True,
+                           capture_output=True, timeout=120)
+    assert piped.stdout.startswith("student,") and "김하나" in piped.stdout
 
 
 def _edit_json(src: Path, dst: Path, change) -> Path:

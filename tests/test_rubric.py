@@ -89,6 +89,23 @@ def test_a_typo_in_the_kind_suggests_the_nearest_kind(tmp_path):
     assert p.line == 19 and "did you mean 'image_config'" in p.message("en")
 
 
+def test_a_wildcard_in_a_volume_files_folder_is_refused_with_its_line(tmp_path):
+    """`*` in a volume check's path is for the file's name, which the student chooses; a folder
+    is listed, never searched."""
+    text = GOOD.replace("""        kind: image
+        image: diamol/base
+""", """        kind: volume
+        name: data
+        path: "*/todo.db"
+""", 1)
+    p = only(tmp_path, text)
+    assert p.line == 14
+    assert "a wildcard may only be in the file's name, not in its folders: */todo.db" in p.message("en")
+    load_ok = tmp_path / "ok.yaml"
+    load_ok.write_text(text.replace('"*/todo.db"', '"db/*.db"'))
+    assert load(load_ok).checks[0].params["path"] == "db/*.db"
+
+
 def test_missing_keys_and_wrong_types_are_each_reported(tmp_path):
     text = GOOD.replace("        points: 2\n", "").replace("points: 1", "points: one")
     found = problems(tmp_path, text)

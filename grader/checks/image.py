@@ -3,6 +3,9 @@ pulled from a registry, the same image as another (`same_as`), pushed to a regis
 and not a finished reference image under another name (`not_base`)."""
 from __future__ import annotations
 
+import difflib
+import re
+
 from .. import match, refs
 from ..engine import EngineProtocol
 from ..model import Outcome
@@ -84,9 +87,12 @@ class Image(Check):
         p = self.params
         if "image" in p:
             return [(p["image"], require_image(engine, p["image"]))]
-        tags = [t for t in engine.all_tags() if match.search(p["tag_matches"], t)]
+        every = engine.all_tags()
+        tags = [t for t in every if match.search(p["tag_matches"], t)]
         if not tags:
-            raise Fail(failed(_("no tag on the engine matches /{pattern}/", pattern=p["tag_matches"])))
+            near = near_tags(p["tag_matches"], every)
+            raise Fail(failed(_("no tag on the engine matches /{pattern}/", pattern=p["tag_matches"]),
+                              *([_("tags that come close: {tags}", tags=listed(near))] if near else [])))
         return [(t, a) for t in tags if (a := engine.image(t)) is not None]
 
     def run(self, engine: EngineProtocol) -> Outcome:
@@ -129,3 +135,16 @@ class Image(Check):
         except Fail as f:
             return f.outcome
         return passed(_("image {ref} is present", ref=ref), *evidence)
+
+
+def near_tags(pattern: str, tags: list[str], n: int = 3) -> list[str]:
+    """Tags that a typo keeps from matching a tag pattern (127.0.0.1:5000/galery/ui:v1 for
+    /...gallery/ui:v1$/): each tag's end compared with the pattern's last literal part, what
+    follows its last group or class, so the student sees their tag beside the rubric's regex."""
+    plain = re.sub(r"\\([^A-Za-z0-9])", r"\1", pattern)  # `\.` is a dot; `\d` stays a class
+    parts = [part for part in re.split(r"\\[A-Za-z]|[\^$*+?()\[\]{}|]", plain) if len(part) >= 3]
+    if not parts:
+        return []
+    literal = parts[-1]
+    ends = {tag[-len(literal):]: tag for tag in reversed(tags)}
+    return [ends[end] for end in difflib.get_close_matches(literal, list(ends), n=n, cutoff=0.85)]

@@ -63,7 +63,9 @@ def collect_command(paths, csv_path, html_path, keep, lab, verify, lang):
         if csv_path == "-":
             gradebook.write_csv(book, sys.stdout)
         else:
-            with open(csv_path, "w", encoding="utf-8", newline="") as out:
+            # With a byte-order mark: Excel reads a CSV file without one in the machine's code page
+            # (Korean names come out garbled); csv readers and spreadsheets all take it.
+            with open(csv_path, "w", encoding="utf-8-sig", newline="") as out:
                 gradebook.write_csv(book, out)
         if html_path:
             from ..reports import html_class

@@ -487,7 +487,7 @@ _STALE_AFTER = {
     "from": {"container", "image"}, "all-containers": {"container", "image"},
     "volume": {"volume"}, "volume-users": {"volume", "container"},
     # What a running container writes changes with no event at all: read again after any change.
-    "logs": _ANY, "container-file": _ANY, "volume-file": _ANY,
+    "logs": _ANY, "container-file": _ANY, "volume-file": _ANY, "volume-names": _ANY,
 }
 
 

@@ -22,6 +22,8 @@ STARTED_LABEL = "org.grade.started"
 LOG_TAIL = 200
 PROBE_NANO_CPUS = 500_000_000  # 0.5 CPU
 PROBE_TMPFS = "rw,nosuid,nodev,size=16m"
+NAMES_CAP = 1_000  # names of one folder listed at most
+NAMES_BYTES = 64_000_000  # bytes of a folder's archive read at most while listing it
 
 
 def is_probe(labels) -> bool:
@@ -119,19 +121,65 @@ class Probes:
         volume read-only (no copy of the image's files into it) at /.grade-volume, and the archive
         API reads it there. `path` is relative to the volume's root. Only call it for a volume
         that exists: creating a container with an unknown volume name would create that volume."""
+        return self._memoised(("volume-file", volume, path, image, cap),
+                              lambda: self._in_volume(volume, image, lambda cid, where: self._read_archive(
+                                  cid, where + "/" + path.lstrip("/"), cap)))
+
+    def volume_names(self, volume: str, folder: str, image: str) -> list[str] | None:
+        """The names directly in a folder of a named volume ('' for its root), a folder's with a
+        trailing /, sorted; None if there is no such folder. Read as read_volume_file reads; the
+        archive holds the files' contents too, so at most NAMES_BYTES of it is read (a few
+        names may then be missing) and at most NAMES_CAP names are kept."""
+        return self._memoised(("volume-names", volume, folder, image),
+                              lambda: self._in_volume(volume, image, lambda cid, where: self._names(
+                                  cid, (where + "/" + folder.strip("/")).rstrip("/") + "/")))
+
+    def _in_volume(self, volume: str, image: str, read: Callable[[str, str], Any]) -> Any:
+        """read(probe id, mount point) on a never-started probe of `image` that mounts the volume
+        read-only (no copy of the image's files into it), removed afterwards."""
         from docker.types import Mount
 
         where = "/.grade-volume"
+        mount = Mount(target=where, source=volume, type="volume", read_only=True, no_copy=True)
+        cid = self._create_probe(image, mounts=[mount], entrypoint=["/.grade-never-started"], command=[],
+                                 user=NEVER_STARTED_USER)
+        try:
+            return read(cid, where)
+        finally:
+            self._remove_probe(cid)
 
-        def compute():
-            mount = Mount(target=where, source=volume, type="volume", read_only=True, no_copy=True)
-            cid = self._create_probe(image, mounts=[mount], entrypoint=["/.grade-never-started"], command=[],
-                                     user=NEVER_STARTED_USER)
-            try:
-                return self._read_archive(cid, where + "/" + path.lstrip("/"), cap)
-            finally:
-                self._remove_probe(cid)
-        return self._memoised(("volume-file", volume, path, image, cap), compute)
+    def _names(self, container_id: str, folder: str) -> list[str] | None:
+        """The names directly in a container's folder, from the folder's archive (see volume_names)."""
+        got = self.call(self.api.get_archive, container_id, folder,
+                        about=_("{path} cannot be read", path=folder))
+        if got is None:
+            return None
+        stream, stat = got
+        reader = _StreamReader(stream)
+        names: set[str] = set()
+        try:
+            if not stat.get("mode", 0) & (1 << 31):  # Go's os.ModeDir: a file, not a folder
+                return None
+            with tarfile.open(fileobj=cast(IO[bytes], reader), mode="r|") as tar:
+                root = None  # the folder itself comes first, named as its last part (or `.`)
+                for member in tar:
+                    name = member.name.strip("/")
+                    if root is None:
+                        root = name
+                        continue
+                    rest = name[len(root) + 1:] if name.startswith(root + "/") else name.removeprefix("./")
+                    if rest and "/" not in rest:
+                        names.add(rest + ("/" if member.isdir() else ""))
+                    if len(names) >= NAMES_CAP or reader.read_so_far > NAMES_BYTES:
+                        break
+        except tarfile.TarError as e:
+            raise ObjectError(_("could not read the file archive: {error}", error=str(e))) from None
+        except OSError as e:
+            raise EngineError(_("could not read the file archive: {error}", error=str(e)), self.address) from None
+        finally:
+            reader.close()
+        return sorted(names)
+
 
     def _read_archive(self, container_id: str, path: str, cap: int) -> FileRead | None:
         """One path of a container's file system through the archive API; None if it is not there."""
@@ -254,6 +302,7 @@ class _StreamReader:
         self._chunks = iter(chunks)
         self._buf = b""
         self._source = chunks
+        self.read_so_far = 0  # bytes handed to the reader
 
     def read(self, n: int = -1) -> bytes:
         while n < 0 or len(self._buf) < n:
@@ -265,6 +314,7 @@ class _StreamReader:
             out, self._buf = self._buf, b""
         else:
             out, self._buf = self._buf[:n], self._buf[n:]
+        self.read_so_far += len(out)
         return out
 
     def close(self):

@@ -166,7 +166,8 @@ class Recorder:
 
     METHODS = ("image", "tags", "tags_by_image", "all_tags", "history", "container", "containers_from",
                "containers_of_older", "inspect_container", "image_ids_are_configs", "logs", "read_file",
-               "read_container_file", "probe", "published_host", "volume", "volume_users", "read_volume_file")
+               "read_container_file", "probe", "published_host", "volume", "volume_users", "read_volume_file",
+               "volume_names")
 
     def __init__(self, engine):
         self.engine = engine

@@ -115,6 +115,9 @@ class CapturedEngine:
     def read_volume_file(self, *a, **k):
         return self._answer("read_volume_file", *a, **k)
 
+    def volume_names(self, *a, **k):
+        return self._answer("volume_names", *a, **k)
+
 
 def _typed(engine: CapturedEngine) -> EngineProtocol:
     return engine  # mypy checks that the fake is an EngineProtocol

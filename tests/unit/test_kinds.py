@@ -152,3 +152,13 @@ def test_an_image_not_built_on_the_base_is_told_so_without_reading_histories(eng
     outcome = KINDS["image_history"]({"image": "grade-unit/base", "base": IMAGE, "steps": ["CMD"]}).evaluate(engine)
     assert not outcome.passed and "grade-unit/base is not built on grade-unit/web:v1" in outcome.message("en")
     assert read == []
+
+
+def test_a_tag_pattern_no_tag_matches_shows_the_tags_that_come_close(engine):
+    """A student's typo in a tag (v2 for v1, galery for gallery) is shown beside the rubric's regex."""
+    outcome = KINDS["image"]({"tag_matches": r"^grade-unit/web:v2$"}).evaluate(engine)
+    assert not outcome.passed and "no tag on the engine matches /^grade-unit/web:v2$/" in outcome.message("en")
+    assert [e("en") for e in outcome.evidence] == ["tags that come close: grade-unit/web:v1"]
+    assert outcome.evidence[0]("ko") != outcome.evidence[0]("en")
+    far = KINDS["image"]({"tag_matches": r"^nothing/like/it:at-all$"}).evaluate(engine)
+    assert not far.passed and far.evidence == ()
