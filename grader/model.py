@@ -69,7 +69,10 @@ class Report:
     started: float = field(default_factory=time.time)
     seconds: float = 0.0
     fault: Text | None = None  # set when the engine failed during grading
-    command: str = ""  # what grades it again (`grade --rubric FILE`); empty: `grade LAB`
+    command: str = ""  # what grades it again: the rubric's (`grade LAB`, `grade --rubric FILE`)
+
+    def __post_init__(self):
+        self.command = self.command or f"grade {self.lab}"  # a report written before it was kept
 
     @property
     def score(self) -> float:

@@ -48,6 +48,7 @@ class Rubric:
 
     def __post_init__(self):
         self.by_id = {c.id: c for c in self.checks}
+        self.command = self.command or f"grade {self.lab}"
 
     @property
     def max_score(self) -> float:

@@ -123,7 +123,7 @@ def _watch(rubric, host, call_timeout, student, timeout, lang, json_path, junit_
             watcher = Watcher(rubric, engine, student, timeout, view)
             lost = watcher.run()
         view.close(watcher.report)  # the session is over: its probes are removed
-        again = f"{rubric.command or 'grade ' + rubric.lab} --watch"
+        again = f"{rubric.command} --watch"
         say(_("{lost}. The checklist above is the last one graded; run `{command}` again once the "
               "engine is back.", lost=lost.message, command=again), lang)
         code = EXIT_ENGINE

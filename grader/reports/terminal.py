@@ -106,8 +106,7 @@ def footer(report: Report, lang: str, color: bool) -> list[str]:
             out.append(_("Every required check passed. The bonus marked ✗ is optional: try it for {points} more.",
                          points=points.number(missed))(lang))
         elif any(not r.passed and r.status is not Status.ERROR for r in report.results if not r.bonus):
-            again = report.command or f"grade {report.lab}"
-            out.append(_("Fix the ✗ lines above, then run `{command}` again.", command=again)(lang))
+            out.append(_("Fix the ✗ lines above, then run `{command}` again.", command=report.command)(lang))
     return out
 
 
