@@ -202,6 +202,18 @@ def test_zipped_artifacts_are_read_in_place(graded, tmp_path):
     assert got.row("bob")["report"].endswith("bob-1-artifacts.zip!grade.json")
 
 
+def test_a_run_whose_reports_were_copied_into_two_folders_counts_once(graded, tmp_path):
+    """An artifact downloaded twice, or a job's reports copied beside the originals: the copies
+    carry the same time of grading, so they are the same run, not a second one."""
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1")
+    shutil.copytree(folder / "bob-1", folder / "bob-1-again")
+    shutil.copy(folder / "alice-1" / "grade.json", folder / "alice-json-only.json")
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 0, got.err
+    assert (got.row("alice")["runs"], got.row("bob")["runs"]) == ("1", "1")
+    assert "collected 7 reports of ch03: 2 students, 2 grading runs" in got.err
+
+
 def test_the_gradebook_file_shows_korean_names_in_excel(graded, tmp_path):
     """Excel reads a CSV file as UTF-8 only when it starts with a byte-order mark; on standard
     output (`--csv -`, a pipe) there is none."""

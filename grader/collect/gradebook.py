@@ -1,8 +1,9 @@
 """The gradebook: a class's records merged into one row per student, the CSV, the summary line
 and the exit code of `grade collect`.
 
-A JSON and a JUnit report in the same folder (or archive) with the same student, lab and points
-are the two reports of one grading run and count once. Several runs for one student and lab are
+A JSON and a JUnit report with the same time of grading, student, lab and points are the two
+reports of one grading run and count once, also when found in two folders (or archives); reports
+that lack the time are paired by folder. Several runs for one student and lab are
 merged into one row: the newest by default, or the best score. Reports of another lab than the
 collected one are skipped with the reason; the rest still collect.
 """

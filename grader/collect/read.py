@@ -62,8 +62,12 @@ class Record:
         return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
 
     def run_key(self) -> tuple[object, ...]:
-        """Equal for the JSON and JUnit reports of one grading run."""
-        return (self.folder, self.student, self.lab, self.score, tuple((c.id, c.score) for c in self.checks))
+        """Equal for the JSON and JUnit reports of one grading run, wherever they were found: both
+        carry the time of grading to the second, so a run whose reports were copied into two
+        folders (an artifact downloaded twice) counts once. A report without that time is paired
+        with the other reports of its folder."""
+        where = self.time if self.time_from == "report" else self.folder
+        return (where, self.student, self.lab, self.score, tuple((c.id, c.score) for c in self.checks))
 
 
 @dataclass(frozen=True)
