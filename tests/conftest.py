@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -320,6 +321,13 @@ def net(student, port8088):
     if ids:
         student.docker("container", "rm", "--force", *ids, check=False)
     student.docker("network", "rm", name, check=False)
+
+
+def ctrl_c_reaches_it() -> None:
+    """preexec_fn of a grader that a test stops with Ctrl-C (SIGINT). A shell gives a command typed
+    at a terminal SIGINT's default action; a suite started in the background by a script (`cmd &`)
+    hands SIGINT down ignored, and then Ctrl-C would never reach the grader under test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def grade_env(host: str | None, **extra) -> dict:

@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import ENGINE, check, grade_env, rubric
+from conftest import ENGINE, check, ctrl_c_reaches_it, grade_env, rubric
 
 PROBE = "org.grade.probe"
 SLOW = check("slow", "run", image="diamol/base", command="sleep 60", expect="never printed", timeout=60)
@@ -20,7 +20,7 @@ def probes(student) -> list[str]:
 def start_grading(student, path, tmp_path):
     return subprocess.Popen(["grade", "--rubric", str(path), "--json", str(tmp_path / "slow.json")],
                             env=grade_env(student.host), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=ctrl_c_reaches_it)
 
 
 def wait_for_probe(student, timeout=20) -> list[str]:

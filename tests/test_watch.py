@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 
-from conftest import ENGINE, check, grade_env, rubric
+from conftest import ENGINE, check, ctrl_c_reaches_it, grade_env, rubric
 from engines import ENGINE as ENGINE_SCRIPT
 from engines import throwaway_engine
 from test_ch03_scenarios import build_web_ping, commit_lab
@@ -29,7 +29,7 @@ class Terminal:
     def __init__(self, args: list[str], env: dict):
         self.leader, follower = pty.openpty()
         self.proc = subprocess.Popen(["grade", *args], stdin=follower, stdout=follower, stderr=follower,
-                                     env=env, close_fds=True)
+                                     env=env, close_fds=True, preexec_fn=ctrl_c_reaches_it)
         os.close(follower)
         self.stream = b""
 
