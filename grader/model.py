@@ -72,7 +72,8 @@ class Report:
     command: str = ""  # what grades it again: the rubric's (`grade LAB`, `grade --rubric FILE`)
 
     def __post_init__(self):
-        self.command = self.command or f"grade {self.lab}"  # a report written before it was kept
+        # A report made without its rubric's command (a live view's heading, a test): the lab's.
+        self.command = self.command or f"grade {self.lab}"
 
     @property
     def score(self) -> float:

@@ -227,11 +227,12 @@ class Registry(Check):
             if status not in (200, 404):
                 return failed(_("{url} answered {answer}, neither 200 nor 404", url=url, answer=status or error or ""),
                               *evidence)
-            if status == 404 and engine.image_ids_are_configs():
-                return failed(_("{repository} in the registry does not hold {image}: its config {digest} is not "
-                                "there, so what was pushed under that name is another image (or {image} was "
-                                "rebuilt since)", repository=repo, image=p["blob_of"], digest=blob), *evidence)
             if status == 404:
+                if engine.image_ids_are_configs():
+                    return failed(_("{repository} in the registry does not hold {image}: its config {digest} is "
+                                    "not there, so what was pushed under that name is another image (or {image} "
+                                    "was rebuilt since)", repository=repo, image=p["blob_of"], digest=blob),
+                                  *evidence)
                 # The image id is its manifest's digest: held, it proves the push; deleted, as the
                 # lab does, the catalog is all that is left.
                 url, status, body, error = ask(f"{repo}/manifests/{blob}", "HEAD", {"Accept": MANIFEST_TYPES})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import tarfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from .. import match
@@ -150,67 +152,63 @@ class Probes:
 
     def _names(self, container_id: str, folder: str) -> list[str] | None:
         """The names directly in a container's folder, from the folder's archive (see volume_names)."""
-        got = self.call(self.api.get_archive, container_id, folder,
-                        about=_("{path} cannot be read", path=folder))
+        got = self._archive(container_id, folder)
         if got is None:
             return None
         stream, stat = got
-        reader = _StreamReader(stream)
+        if not _is_dir(stat):
+            _close(stream)
+            return None
         names: set[str] = set()
-        try:
-            if not stat.get("mode", 0) & (1 << 31):  # Go's os.ModeDir: a file, not a folder
-                return None
-            with tarfile.open(fileobj=cast(IO[bytes], reader), mode="r|") as tar:
-                root = None  # the folder itself comes first, named as its last part (or `.`)
-                for member in tar:
-                    name = member.name.strip("/")
-                    if root is None:
-                        root = name
-                        continue
-                    rest = name[len(root) + 1:] if name.startswith(root + "/") else name.removeprefix("./")
-                    if rest and "/" not in rest:
-                        names.add(rest + ("/" if member.isdir() else ""))
-                    if len(names) >= NAMES_CAP or reader.read_so_far > NAMES_BYTES:
-                        break
-        except tarfile.TarError as e:
-            raise ObjectError(_("could not read the file archive: {error}", error=str(e))) from None
-        except OSError as e:
-            raise EngineError(_("could not read the file archive: {error}", error=str(e)), self.address) from None
-        finally:
-            reader.close()
+        with self._tar(stream) as (tar, reader):
+            root = None  # the folder itself comes first, named as its last part (or `.`)
+            for member in tar:
+                name = member.name.strip("/")
+                if root is None:
+                    root = name
+                    continue
+                rest = name[len(root) + 1:] if name.startswith(root + "/") else name.removeprefix("./")
+                if rest and "/" not in rest:
+                    names.add(rest + ("/" if member.isdir() else ""))
+                if len(names) >= NAMES_CAP or reader.read_so_far > NAMES_BYTES:
+                    break
         return sorted(names)
-
 
     def _read_archive(self, container_id: str, path: str, cap: int) -> FileRead | None:
         """One path of a container's file system through the archive API; None if it is not there."""
-        got = self.call(self.api.get_archive, container_id, path,
-                        about=_("{path} cannot be read", path=path))
+        got = self._archive(container_id, path)
         if got is None:
             return None
         stream, stat = got
-        if stat.get("mode", 0) & (1 << 31):  # Go's os.ModeDir
-            close = getattr(stream, "close", None)
-            if close:
-                close()
+        if _is_dir(stat):
+            _close(stream)
             return FileRead(size=stat.get("size", 0), content=b"", truncated=False, is_dir=True)
-        return self._first_member(stream, stat.get("size", 0), cap)
+        with self._tar(stream) as (tar, _reader):
+            member = tar.next()
+            if member is not None and member.issym():
+                return FileRead(size=0, content=("-> " + member.linkname).encode(), truncated=False)
+            handle = tar.extractfile(member) if member is not None else None
+            data = handle.read(cap + 1) if handle is not None else b""
+        return FileRead(size=stat.get("size", 0), content=data[:cap], truncated=len(data) > cap)
 
-    def _first_member(self, stream, size: int, cap: int) -> FileRead:
+    def _archive(self, container_id: str, path: str):
+        """(stream, stat) of a path's archive, None if the path is not there."""
+        return self.call(self.api.get_archive, container_id, path, about=_("{path} cannot be read", path=path))
+
+    @contextmanager
+    def _tar(self, stream) -> Iterator[tuple[tarfile.TarFile, _StreamReader]]:
+        """The archive stream read as a tar file as far as the caller reads it, then closed; an
+        answer that is not a tar file blames the object read, a broken stream the engine."""
         reader = _StreamReader(stream)
         try:
             with tarfile.open(fileobj=cast(IO[bytes], reader), mode="r|") as tar:
-                member = tar.next()
-                if member is not None and member.issym():
-                    return FileRead(size=0, content=("-> " + member.linkname).encode(), truncated=False)
-                handle = tar.extractfile(member) if member is not None else None
-                data = handle.read(cap + 1) if handle is not None else b""
+                yield tar, reader
         except tarfile.TarError as e:  # the engine answered with something that is not the file
             raise ObjectError(_("could not read the file archive: {error}", error=str(e))) from None
         except OSError as e:
             raise EngineError(_("could not read the file archive: {error}", error=str(e)), self.address) from None
         finally:
             reader.close()
-        return FileRead(size=size, content=data[:cap], truncated=len(data) > cap)
 
     def probe(self, image: str, env: dict | None = None, command: list | None = None,
               expect: str | None = None, timeout: float = 10.0) -> ProbeResult:
@@ -293,6 +291,16 @@ class Probes:
         now in the container, not in its image. None if the path does not exist."""
         return self._memoised(("container-file", container_id, path, cap),
                               lambda: self._read_archive(container_id, path, cap))
+
+
+def _is_dir(stat: dict) -> bool:
+    return bool(stat.get("mode", 0) & (1 << 31))  # Go's os.ModeDir, in the archive's stat header
+
+
+def _close(stream) -> None:
+    close = getattr(stream, "close", None)
+    if close:
+        close()
 
 
 class _StreamReader:
