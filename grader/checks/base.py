@@ -70,13 +70,17 @@ def failed(message: Text, *evidence: Text) -> Outcome:
     return Outcome(False, message, tuple(evidence))
 
 
-def decisive(outcomes: list[Outcome]) -> Outcome | None:
-    """Among several candidates (tags, containers) one passing is enough; with a single
-    candidate its own verdict stands. None: several candidates, none passing."""
+def decisive(outcomes: Iterable[Outcome]) -> tuple[Outcome | None, list[Outcome]]:
+    """Among candidates (tags, containers) judged in turn, one passing is enough: given a
+    generator, those after it are never judged (each may cost a probe or a history read). With a
+    single candidate its own verdict stands. Returns (that verdict or None: several candidates,
+    none passing; the failed outcomes judged)."""
+    judged: list[Outcome] = []
     for outcome in outcomes:
         if outcome.passed:
-            return outcome
-    return outcomes[0] if len(outcomes) == 1 else None
+            return outcome, judged
+        judged.append(outcome)
+    return (judged[0] if len(judged) == 1 else None), judged
 
 
 def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text]]:

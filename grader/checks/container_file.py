@@ -58,8 +58,7 @@ class ContainerFile(Check):
         found, why = select(engine, self.params)
         if why is not None:  # none found
             return why
-        outcomes = [self._guarded(engine, attrs) for attrs in found]
-        verdict = decisive(outcomes)
+        verdict, outcomes = decisive(self._guarded(engine, attrs) for attrs in found)
         if verdict is not None:
             return verdict
         evidence = [e for o in outcomes for e in o.evidence]

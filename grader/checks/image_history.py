@@ -78,15 +78,15 @@ class ImageHistory(Check):
     def run(self, engine: EngineProtocol) -> Outcome:
         p = self.params
         if "repository" in p:
-            # Tags of one image share its history: judge each image once, by its first tag.
+            # Tags of one image share its history: judge each image once, by its first tag,
+            # newest image first (the student's latest build), until one passes.
             groups = engine.tags_by_image(p["repository"])
             if not groups:
                 return failed(_("no image of repository {repository} found", repository=p["repository"]))
             tags = [group[0] for group in groups.values()]
         else:
             tags = [p["image"]]
-        outcomes = [self._one(engine, tag) for tag in tags]
-        verdict = decisive(outcomes)
+        verdict, outcomes = decisive(self._one(engine, tag) for tag in tags)
         if verdict is not None:
             return verdict
         # Each tag's own verdict names the tag already, unless it came from a shared helper.

@@ -246,12 +246,19 @@ class Engine(Probes):
 
     def tags_by_image(self, repository: str) -> dict[str, list[str]]:
         """The tags of one repository grouped by image id, from the one listing: thousands of
-        tags of a few images cost a few history reads, not one inspect per tag."""
+        tags of a few images cost a few history reads, not one inspect per tag. Newest image
+        first (then by tag): a check that one passing tag satisfies judges the student's latest
+        build first, and no other once it passes."""
         def compute():
+            created = {img.get("Id"): img.get("Created") for img in self._listed_images()}
             out: dict[str, set] = {}
             for image_id, _repo, key in self._keyed_tags(repository):
                 out.setdefault(image_id, set()).add(key)
-            return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=lambda kv: min(kv[1]))}
+
+            def order(group):
+                when = created.get(group[0])
+                return (-when if isinstance(when, (int, float)) else 0, min(group[1]))
+            return {image_id: sorted(tags) for image_id, tags in sorted(out.items(), key=order)}
         return self._memoised(("tags-by-image", repository), compute)
 
     def history(self, image_id: str) -> list[dict]:

@@ -10,16 +10,18 @@ from grader import refs
 from grader.engine import Engine
 
 LISTING = [
-    {"Id": "sha256:" + "a" * 64, "RepoTags": ["web-ping:latest", "web-ping:v3", "diamol/node:latest"]},
-    {"Id": "sha256:" + "b" * 64, "RepoTags": ["localhost/web-ping:v2", "docker.io/library/web-ping:v1",
-                                      "index.docker.io/library/web-ping:v0", "library/web-ping:old"]},
-    {"Id": "sha256:" + "c" * 64, "RepoTags": ["127.0.0.1:5000/gallery/web-ping:v1", "my-web-ping:latest",
-                                      "web-ping-old:latest", "localhost:5000/web-ping:x",
-                                      "Registry/web-ping:v1", "docker.io/diamol/node:16"]},
+    {"Id": "sha256:" + "a" * 64, "Created": 1700000300,
+     "RepoTags": ["web-ping:latest", "web-ping:v3", "diamol/node:latest"]},
+    {"Id": "sha256:" + "b" * 64, "Created": 1700000100,
+     "RepoTags": ["localhost/web-ping:v2", "docker.io/library/web-ping:v1", "index.docker.io/library/web-ping:v0",
+                  "library/web-ping:old"]},
+    {"Id": "sha256:" + "c" * 64, "Created": 1700000200,
+     "RepoTags": ["127.0.0.1:5000/gallery/web-ping:v1", "my-web-ping:latest", "web-ping-old:latest",
+                  "localhost:5000/web-ping:x", "Registry/web-ping:v1", "docker.io/diamol/node:16"]},
     {"Id": "sha256:" + "d" * 64, "RepoTags": ["<none>:<none>"]},
     {"Id": "sha256:" + "e" * 64, "RepoTags": None},
-    {"Id": "sha256:" + "f" * 64, "RepoTags": [f"web-ping:fill-{i:05d}" for i in range(50)]
-                         + [f"bench-filler/app-{i:05d}:v1" for i in range(50)]},
+    {"Id": "sha256:" + "f" * 64, "Created": 1600000000,
+     "RepoTags": [f"web-ping:fill-{i:05d}" for i in range(50)] + [f"bench-filler/app-{i:05d}:v1" for i in range(50)]},
 ]
 REPOSITORIES = ["web-ping", "docker.io/library/web-ping", "localhost/web-ping", "diamol/node",
                 "127.0.0.1:5000/gallery/web-ping", "localhost:5000/web-ping", "Registry/web-ping",
@@ -56,8 +58,17 @@ def test_each_repository_has_the_tags_refs_gives_it():
         grouped: dict[str, set] = {}
         for image_id, key in mine:
             grouped.setdefault(image_id, set()).add(key)
-        assert engine.tags_by_image(repository) == {
-            i: sorted(ks) for i, ks in sorted(grouped.items(), key=lambda kv: min(kv[1]))}, repository
+        created = {img["Id"]: img.get("Created", 0) for img in LISTING}
+        got = engine.tags_by_image(repository)
+        assert got == {i: sorted(ks) for i, ks in grouped.items()}, repository
+        # Newest image first, then by tag: the student's latest build is judged first.
+        assert list(got) == sorted(grouped, key=lambda i: (-created[i], min(grouped[i]))), repository
+
+
+def test_a_repository_s_newest_image_comes_first():
+    engine = Engine(_Api(), "unix:///nowhere.sock", {})
+    # By name web-ping:fill-00000 (image f, the oldest) would come first.
+    assert [i[-1] for i in engine.tags_by_image("web-ping")] == ["a", "b", "f"]
 
 
 def test_all_tags_are_every_tag_as_people_type_it():

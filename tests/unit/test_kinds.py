@@ -6,7 +6,7 @@ import pytest
 
 from grader.checks import KINDS
 
-from .cases import CASES, IMAGE, IN_REGISTRY, PUSHED_REPO, VOLUME, verdict
+from .cases import BASE, CASES, IMAGE, IN_REGISTRY, PUSHED_REPO, VOLUME, verdict
 
 MESSAGES = {  # words the student must see, in English and Korean
     "image-other-tag": ("grade-unit/web:v1", "grade-unit/web:v1"),
@@ -152,6 +152,26 @@ def test_an_image_not_built_on_the_base_is_told_so_without_reading_histories(eng
     outcome = KINDS["image_history"]({"image": "grade-unit/base", "base": IMAGE, "steps": ["CMD"]}).evaluate(engine)
     assert not outcome.passed and "grade-unit/base is not built on grade-unit/web:v1" in outcome.message("en")
     assert read == []
+
+
+@pytest.mark.parametrize("newest", [IMAGE, BASE])
+def test_a_repository_s_images_are_judged_newest_first_until_one_passes(engine, monkeypatch, newest):
+    """image_history with `repository`: one passing image is enough, so the images after it (a
+    busy engine's repository may name many, each judged by history reads) are not judged."""
+    ids = {ref: engine.image(ref)["Id"] for ref in (IMAGE, BASE)}
+    older = BASE if newest == IMAGE else IMAGE
+    monkeypatch.setattr(engine, "tags_by_image",  # the engine's order: newest image first
+                        lambda repository: {ids[newest]: [newest], ids[older]: [older]})
+    judged = []
+    answer = engine.image
+    monkeypatch.setattr(engine, "image", lambda ref: judged.append(ref) or answer(ref))
+    params = {"repository": "grade-unit/web", "base": BASE, "steps": ["ENV TARGET", "COPY app.txt", "CMD"]}
+    outcome = KINDS["image_history"](params).evaluate(engine)
+    assert outcome.passed and IMAGE in outcome.message("en")
+    if newest == IMAGE:
+        assert judged == [IMAGE, BASE]  # the image and its `base`; the older image never
+    else:
+        assert judged == [BASE, BASE, IMAGE, BASE]  # the base adds nothing above itself; then the image
 
 
 def test_a_tag_pattern_no_tag_matches_shows_the_tags_that_come_close(engine):
