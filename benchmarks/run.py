@@ -3,8 +3,9 @@
 
     python3 benchmarks/run.py [--runs N]
 
-Starts its own Docker Engine in a temporary directory (scripts/engine), builds the stand-in
-images (scripts/standins), produces the solved state with labs/ch03/solution.sh, then measures:
+Starts its own Docker Engine in a temporary directory (scripts/engine), pulls the stand-in
+images through a loopback registry (scripts/registry, scripts/standins), produces the solved
+state with labs/ch03/solution.sh, then measures:
   1. `grade ch03` and the peer, alternately, N runs each after one warm-up each; both must
      report the same score on every run, or the benchmark stops;
   2. grading time as the engine also holds 1,000 then 5,000 unrelated created containers and
@@ -36,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "scripts" / "engine"
+REGISTRY = ROOT / "scripts" / "registry"
 STANDINS = ROOT / "scripts" / "standins"
 SOLUTION = ROOT / "labs" / "ch03" / "solution.sh"
 PEER = ROOT / "benchmarks" / "peer_ch03.sh"
@@ -307,7 +309,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="grade-bench-"))
     # grade runs with its modules' bytecode cached, as after any install: pip compiles it, and
     # an editable install writes it on the first run. An environment that forbids writing it
-    # (PYTHONDONTWRITEBYTECODE) would have every run compile grade's modules anew (~90 ms here).
+    # (PYTHONDONTWRITEBYTECODE) would have every run compile grade's modules anew (20-30 ms of CPU here).
     # The cache goes to the temporary folder, not the repository; each warm-up run fills it.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
@@ -315,6 +317,12 @@ def main() -> int:
     cli_config.mkdir()
     builder = "legacy" if args.legacy_builder else "BuildKit"
     engines: list[dict] = []  # the GRADE_ENGINE_DIR environments of the engines started
+    # The textbook's images are pulled, as students get them, through a loopback registry that
+    # both engines use as their Docker Hub mirror (scripts/standins fills it). A stand-in built on
+    # the engine itself would carry its build's parent chain, which no pulled image has: each
+    # history read would then also list the tags of diamol/base under diamol/node.
+    registry_env = clean_env({"GRADE_REGISTRY_DIR": str(tmp / "registry")})
+    mirror = ""
     out: list[str] = []
     status = 0
     code_before, fingerprint = code_state()
@@ -322,15 +330,20 @@ def main() -> int:
 
     def solved_engine(name: str) -> tuple[str, dict]:
         """A private engine in tmp/NAME holding the stand-ins and the solved state."""
-        engine_env = clean_env({"GRADE_ENGINE_DIR": str(tmp / name)})
+        nonlocal mirror
+        if not mirror:
+            log("starting a loopback registry, the engines' Docker Hub mirror")
+            mirror = sh([REGISTRY, "start"], registry_env, timeout=120).stdout.strip()
+        engine_env = clean_env({"GRADE_ENGINE_DIR": str(tmp / name), "GRADE_ENGINE_MIRROR": mirror})
         engines.append(engine_env)
         log(f"starting a private engine in {tmp / name}")
         sh([ENGINE, "start"], engine_env, timeout=120)
         host = sh([ENGINE, "host"], engine_env).stdout.strip()
         if not host.startswith("unix://"):
             raise Abort(f"unexpected engine address {host}")
-        env = clean_env({"DOCKER_HOST": host, "DOCKER_CONFIG": str(cli_config), "DOCKER": DOCKER_CLI})
-        log(f"  building the stand-in images (scripts/standins) on {name}")
+        env = clean_env({"DOCKER_HOST": host, "DOCKER_CONFIG": str(cli_config), "DOCKER": DOCKER_CLI,
+                         "GRADE_ENGINE_MIRROR": mirror})
+        log(f"  pulling the stand-in images (scripts/standins, built once into the registry) on {name}")
         sh([STANDINS], env, timeout=600)
         log(f"  producing the solved state (labs/ch03/solution.sh, {builder}) on {name}")
         sh(["bash", SOLUTION], {**env, "DOCKER_BUILDKIT": "0" if args.legacy_builder else "1"},
@@ -491,6 +504,9 @@ def main() -> int:
         for engine_env in engines:
             log(f"stopping the engine in {engine_env['GRADE_ENGINE_DIR']}")
             subprocess.run([str(ENGINE), "stop"], env=engine_env, capture_output=True, timeout=120)
+        if mirror:
+            log("stopping the registry")
+            subprocess.run([str(REGISTRY), "stop"], env=registry_env, capture_output=True, timeout=120)
         shutil.rmtree(tmp, ignore_errors=True)
         if tmp.exists():
             print(f"bench: could not remove all of {tmp}", file=sys.stderr)
