@@ -318,9 +318,10 @@ def main() -> int:
     builder = "legacy" if args.legacy_builder else "BuildKit"
     engines: list[dict] = []  # the GRADE_ENGINE_DIR environments of the engines started
     # The textbook's images are pulled, as students get them, through a loopback registry that
-    # both engines use as their Docker Hub mirror (scripts/standins fills it). A stand-in built on
-    # the engine itself would carry its build's parent chain, which no pulled image has: each
-    # history read would then also list the tags of diamol/base under diamol/node.
+    # the engines use as their Docker Hub mirror. A stand-in built on an engine keeps its build's
+    # parent chain there, which no pulled image has (each history read would then also list the
+    # tags of diamol/base under diamol/node): so a third, short-lived engine builds them into the
+    # registry, and both measured engines pull them alike.
     registry_env = clean_env({"GRADE_REGISTRY_DIR": str(tmp / "registry")})
     mirror = ""
     out: list[str] = []
@@ -328,12 +329,9 @@ def main() -> int:
     code_before, fingerprint = code_state()
     load_before = load_average()
 
-    def solved_engine(name: str) -> tuple[str, dict]:
-        """A private engine in tmp/NAME holding the stand-ins and the solved state."""
-        nonlocal mirror
-        if not mirror:
-            log("starting a loopback registry, the engines' Docker Hub mirror")
-            mirror = sh([REGISTRY, "start"], registry_env, timeout=120).stdout.strip()
+    def engine(name: str) -> tuple[dict, str, dict]:
+        """A private engine in tmp/NAME that uses the registry as its mirror, with the stand-ins:
+        (its scripts/engine environment, its address, a docker CLI environment for it)."""
         engine_env = clean_env({"GRADE_ENGINE_DIR": str(tmp / name), "GRADE_ENGINE_MIRROR": mirror})
         engines.append(engine_env)
         log(f"starting a private engine in {tmp / name}")
@@ -343,8 +341,22 @@ def main() -> int:
             raise Abort(f"unexpected engine address {host}")
         env = clean_env({"DOCKER_HOST": host, "DOCKER_CONFIG": str(cli_config), "DOCKER": DOCKER_CLI,
                          "GRADE_ENGINE_MIRROR": mirror})
-        log(f"  pulling the stand-in images (scripts/standins, built once into the registry) on {name}")
+        log(f"  the stand-in images (scripts/standins) on {name}")
         sh([STANDINS], env, timeout=600)
+        return engine_env, host, env
+
+    def solved_engine(name: str) -> tuple[str, dict]:
+        """A private engine in tmp/NAME holding the pulled stand-ins and the solved state."""
+        nonlocal mirror
+        if not mirror:
+            log("starting a loopback registry, the engines' Docker Hub mirror, and building the "
+                "stand-ins into it on a short-lived engine")
+            mirror = sh([REGISTRY, "start"], registry_env, timeout=120).stdout.strip()
+            seed_env, _, _ = engine("seed")
+            sh([ENGINE, "stop"], seed_env, timeout=120)
+            engines.remove(seed_env)
+            shutil.rmtree(tmp / "seed", ignore_errors=True)
+        _, host, env = engine(name)
         log(f"  producing the solved state (labs/ch03/solution.sh, {builder}) on {name}")
         sh(["bash", SOLUTION], {**env, "DOCKER_BUILDKIT": "0" if args.legacy_builder else "1"},
            timeout=600, cwd=tmp)
