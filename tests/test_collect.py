@@ -214,6 +214,68 @@ def test_a_run_whose_reports_were_copied_into_two_folders_counts_once(graded, tm
     assert "collected 7 reports of ch03: 2 students, 2 grading runs" in got.err
 
 
+def _pass_check(check_id: str):
+    """An edit that gives a check its points, with a total that still adds up."""
+    def change(data):
+        c = next(c for c in data["checks"] if c["id"] == check_id)
+        data["score"] += c["max_score"] - c["score"]
+        c.update(status="passed", score=c["max_score"])
+    return change
+
+
+def test_a_run_whose_json_and_junit_reports_disagree_is_left_out(graded, tmp_path):
+    """dave's newest run (dave-2) missed lab-container; its JSON report is edited to give the
+    points back while its JUnit report, of the same run, still says 0. They were counted as two
+    runs at one time, and the edited one won as the newest and the best; now the run is left out,
+    both files named, and dave's row is his other, genuine run."""
+    folder = artifacts(graded, tmp_path, "bob-1", "dave-1", "dave-2")
+    _edit_json(graded / "dave-2" / "grade.json", folder / "dave-2" / "grade.json", _pass_check("lab-container"))
+    for keep in ("newest", "best"):
+        got = collect(folder, "--keep", keep, tmp=tmp_path)
+        assert got.code == 1, got.err
+        dave = got.row("dave")
+        assert dave["report"].endswith("dave-1/grade.json") and dave["runs"] == "1", dave
+        skipped = got.skipped()
+        assert sorted(p for p in skipped if "dave-2" in p) == [str(folder / "dave-2" / "grade-junit.xml"),
+                                                                str(folder / "dave-2" / "grade.json")]
+        reason = skipped[str(folder / "dave-2" / "grade.json")]
+        assert reason.startswith("the reports of one grading run of dave (2026-03-02T09:02:00+00:00) disagree: "
+                                 "score 27 in "), reason
+        assert "one of them was changed after grading, so the run is left out" in reason
+        assert got.row("bob")["runs"] == "1"
+        assert got.err.splitlines()[-1].startswith("collected 4 reports of ch03: 2 students, 2 grading runs;")
+
+
+def test_a_student_whose_only_run_disagrees_gets_no_row(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1")
+    _edit_json(graded / "alice-1" / "grade.json", folder / "alice-1" / "grade.json", _pass_check("lab-file"))
+    got = collect(folder, tmp=tmp_path, LANGUAGE="ko")
+    assert got.code == 1, got.err
+    assert [r["student"] for r in got.rows] == ["bob"]
+    assert len([line for line in got.err.splitlines() if "alice-1" in line]) == 2, got.err
+
+
+def test_a_check_whose_status_and_points_disagree_is_an_edit(graded, tmp_path):
+    """`grade` gives a check all its points or none: a failed check with its points made a row
+    "incomplete" at full marks, a passed one without them a "complete" row short of points."""
+    folder = tmp_path / "artifacts"
+    bob_json, alice_json = graded / "bob-1" / "grade.json", graded / "alice-1" / "grade.json"
+
+    def fail(check_id):
+        return lambda d: next(c for c in d["checks"] if c["id"] == check_id).update(status="failed")
+
+    def passed(check_id):
+        return lambda d: next(c for c in d["checks"] if c["id"] == check_id).update(status="passed")
+
+    failed = _edit_json(bob_json, folder / "bob-1" / "grade.json", fail("lab-file"))
+    passing = _edit_json(alice_json, folder / "alice-1" / "grade.json", passed("lab-file"))
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 1 and got.rows == [], got.err
+    assert got.skipped() == {
+        str(failed): "inconsistent: check lab-file did not pass, yet has 3 of 3 points",
+        str(passing): "inconsistent: check lab-file passed with 0 of 3 points"}
+
+
 def test_the_gradebook_file_shows_korean_names_in_excel(graded, tmp_path):
     """Excel reads a CSV file as UTF-8 only when it starts with a byte-order mark; on standard
     output (`--csv -`, a pipe) there is none."""
