@@ -378,6 +378,24 @@ AUTHORS_MISTAKES = [
      "YAML indents with spaces, never tabs"),
     ("a regex in double quotes", GOOD.replace("cmd: [/bin/sh]", 'cmd: ["\\d+"]'), 21, "",
      "write regular expressions in single quotes"),
+    # YAML reads unquoted 8080, 1.10 and yes as a number and a boolean where a text is expected:
+    # said as typed (not 1.1, not True), with the quotes that keep it a text.
+    ("a number as an env value", GOOD.replace("cmd: [/bin/sh]", "env: {PORT: 8080}"), 21, "PORT",
+     "8080 is a number to YAML, and a text is expected here: write it in quotes, '8080'"),
+    ("yes as an env value", GOOD.replace("cmd: [/bin/sh]", "env: {DEBUG: yes}"), 21, "DEBUG",
+     "yes is true or false to YAML, and a text is expected here: write it in quotes, 'yes'"),
+    ("a number in a matcher", GOOD.replace("cmd: [/bin/sh]", "labels: {version: {equals: 1.10}}"), 21, "equals",
+     "1.10 is a number to YAML, and a text is expected here: write it in quotes, '1.10'"),
+    ("a number in a command", GOOD.replace("        kind: image_config\n        image: diamol/base\n"
+                                           "        cmd: [/bin/sh]\n",
+                                           "        kind: run\n        image: diamol/base\n"
+                                           "        command: [sleep, 10]\n        exit_code: 0\n"),
+     21, "command.1", "10 is a number to YAML, and a text is expected here: write it in quotes, '10'"),
+    ("a number as a tag", GOOD.replace("        kind: image_config\n        image: diamol/base\n"
+                                       "        cmd: [/bin/sh]\n",
+                                       "        kind: registry\n        image: diamol/registry\n"
+                                       "        repository: gallery/ui\n        tags: [1.10]\n"),
+     22, "tags.0", "1.10 is a number to YAML, and a text is expected here: write it in quotes, '1.10'"),
     ("a key indented one space too far", GOOD.replace("        kind: image\n", "         kind: image\n"), 12, "",
      "Check this line's indentation"),
 ]
