@@ -364,6 +364,12 @@ AUTHORS_MISTAKES = [
                                          "        kind: container_port\n        image: diamol/base\n"
                                          "        port: 80\n        host_port: 99999\n"),
      15, "host_port", "must be <= 65535, got 99999"),
+    # The engine records an address, never a name: `localhost` matched no binding at all.
+    ("localhost as a host_ip", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                            "        kind: container_port\n        image: diamol/base\n"
+                                            "        port: 80\n        host_ip: localhost\n"),
+     15, "host_ip", "localhost is not an IP address, and the engine records a published port's address as one, "
+                    "so this check could never pass: write 127.0.0.1 for localhost"),
     ("points .nan", GOOD.replace("points: 1", "points: .nan"), 11, "points", ".nan is not a finite number"),
     ("points .inf", GOOD.replace("points: 1", "points: .inf"), 11, "points", ".inf is not a finite number"),
     ("an empty English title", GOOD.replace("{en: Demo, ko: 데모}", '{en: "", ko: 데모}'), 3, "en",
