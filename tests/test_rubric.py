@@ -370,6 +370,15 @@ AUTHORS_MISTAKES = [
                                             "        port: 80\n        host_ip: localhost\n"),
      15, "host_ip", "localhost is not an IP address, and the engine records a published port's address as one, "
                     "so this check could never pass: write 127.0.0.1 for localhost"),
+    # Checks that can never pass, whatever the student does.
+    ("a variable both unset and compared",
+     GOOD.replace("cmd: [/bin/sh]", "env: {DEBUG: {equals: '1', present: false}}"),
+     21, "env.DEBUG", "`present: false` asks that it is not set, and then it has no value for `equals` to hold, "
+                      "so this could never pass"),
+    ("the logs of a container never started", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                                           "        kind: container\n        image: diamol/base\n"
+                                                           "        state: created\n        logs: 'hello'\n"),
+     15, "logs", "a container in state created never ran and printed nothing, so `logs` could never match"),
     ("points .nan", GOOD.replace("points: 1", "points: .nan"), 11, "points", ".nan is not a finite number"),
     ("points .inf", GOOD.replace("points: 1", "points: .inf"), 11, "points", ".inf is not a finite number"),
     ("an empty English title", GOOD.replace("{en: Demo, ko: 데모}", '{en: "", ko: 데모}'), 3, "en",
