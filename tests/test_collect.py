@@ -223,6 +223,15 @@ def _pass_check(check_id: str):
     return change
 
 
+def _pass_case(text: str, points: int) -> str:
+    """A JUnit edit that turns the first failed testcase worth `points` into a passed one, as a
+    careful forger would: its earned points and its <failure> element both."""
+    out, n = re.subn(rf'<failure [^>]*>earned: 0/{points}\n(.*?)</failure>',
+                     rf'<system-out>earned: {points}/{points}\n\1</system-out>', text, count=1, flags=re.S)
+    assert n == 1
+    return out
+
+
 def test_a_run_whose_json_and_junit_reports_disagree_is_left_out(graded, tmp_path):
     """dave's newest run (dave-2) missed lab-container; its JSON report is edited to give the
     points back while its JUnit report, of the same run, still says 0. They were counted as two
@@ -269,11 +278,16 @@ def test_a_check_whose_status_and_points_disagree_is_an_edit(graded, tmp_path):
 
     failed = _edit_json(bob_json, folder / "bob-1" / "grade.json", fail("lab-file"))
     passing = _edit_json(alice_json, folder / "alice-1" / "grade.json", passed("lab-file"))
+    # In JUnit: the earned points raised, the <failure> left in place.
+    earned = _edit_text(graded / "alice-1" / "grade-junit.xml", folder / "alice-x" / "grade-junit.xml",
+                        lambda t: t.replace('name="score" value="1"', 'name="score" value="4"').replace(
+                            "earned: 0/3", "earned: 3/3", 1))
     got = collect(folder, tmp=tmp_path)
     assert got.code == 1 and got.rows == [], got.err
     assert got.skipped() == {
         str(failed): "inconsistent: check lab-file did not pass, yet has 3 of 3 points",
-        str(passing): "inconsistent: check lab-file passed with 0 of 3 points"}
+        str(passing): "inconsistent: check lab-file passed with 0 of 3 points",
+        str(earned): "inconsistent: check env-override did not pass, yet has 3 of 3 points"}
 
 
 def test_the_gradebook_file_shows_korean_names_in_excel(graded, tmp_path):
@@ -546,9 +560,8 @@ def test_verify_lists_tampered_unsigned_and_foreign_key_reports(graded, tmp_path
 
     forged_json = _edit_json(alice_json, folder / "forged" / "grade.json", lambda d: (raise_score(d), d.update(
         student="mallory")))
-    forged_xml = _edit_text(alice_xml, folder / "forged-x" / "grade-junit.xml", lambda t: t.replace(
-        'value="alice"', 'value="mallory"').replace('name="score" value="1"', 'name="score" value="4"').replace(
-        "earned: 0/3", "earned: 3/3", 1))
+    forged_xml = _edit_text(alice_xml, folder / "forged-x" / "grade-junit.xml", lambda t: _pass_case(t.replace(
+        'value="alice"', 'value="mallory"').replace('name="score" value="1"', 'name="score" value="4"'), 3))
     stripped = _edit_json(alice_json, folder / "stripped" / "grade.json",
                           lambda d: (d.pop("signature"), d.update(student="trent")))
     mtime = os.stat(alice_xml).st_mtime
