@@ -470,6 +470,37 @@ def test_an_output_folder_is_never_created_behind_the_instructors_back(graded, t
         assert "mkdir -p" in result.stderr and not typo.parent.exists()
 
 
+def test_outputs_that_would_destroy_each_other_or_a_report_are_refused_before_reading(graded, tmp_path):
+    """`--csv book --html book` wrote the gradebook, then the class report over it, and exited 0;
+    an output named like a report being collected replaced that student's report; `--html -`
+    wrote a file named `-`."""
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1")
+    report = folder / "bob-1" / "grade-junit.xml"
+    before = report.read_bytes()
+
+    def run(*args, cwd=tmp_path):
+        return subprocess.run(["grade", "collect", *map(str, args)], env=grade_env(None), text=True,
+                              capture_output=True, timeout=120, cwd=cwd)
+
+    same = run(folder, "--csv", tmp_path / "book", "--html", tmp_path / "book")
+    assert same.returncode == 2 and not (tmp_path / "book").exists(), same.stderr
+    assert same.stderr == (f"--csv and --html both name {tmp_path / 'book'}: give each its own file, e.g. "
+                           "`--csv gradebook.csv --html class-report.html`\n")
+    for option in ("--csv", "--html"):
+        args = [folder, option, report] + (["--csv", tmp_path / "book.csv"] if option == "--html" else [])
+        over = run(*args)
+        assert over.returncode == 2, over.stderr
+        assert f"{option} {report} is one of the reports to collect; writing there would replace it" in over.stderr
+        over = run(report, *args[1:])  # the report named as a file to collect
+        assert over.returncode == 2 and "is one of the reports to collect" in over.stderr
+    assert report.read_bytes() == before
+    both = run(folder, "--csv", "-", "--html", "-")
+    assert both.returncode == 2 and "cannot both write to standard output" in both.stderr
+    html = run(folder, "--csv", tmp_path / "book.csv", "--html", "-")
+    assert html.returncode == 0, html.stderr
+    assert html.stdout.startswith("<!DOCTYPE html>") and not (tmp_path / "-").exists()
+
+
 def test_spreadsheet_formulas_in_student_ids_are_defused(graded, tmp_path):
     folder = artifacts(graded, tmp_path, "alice-1", kinds=("grade.json",))
     _edit_json(graded / "bob-1" / "grade.json", folder / "x" / "grade.json",
