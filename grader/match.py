@@ -165,6 +165,18 @@ def describe(spec) -> Text:
     return join(parts, ", ")
 
 
+def contradiction(spec) -> Text | None:
+    """Why a matcher can never hold, or None: `present: false` (not set at all) with a value to
+    compare, which a variable that is not set never has."""
+    if not isinstance(spec, dict) or spec.get("present") is not False:
+        return None
+    keys = [k for k in ("equals", "matches", "not") if k in spec]
+    if not keys:
+        return None
+    return _("`present: false` asks that it is not set, and then it has no value for `{key}` to hold, so this "
+             "could never pass: keep `present: false` alone, or drop it", key=keys[0])
+
+
 def regexes(spec) -> list[str]:
     return [spec["matches"]] if isinstance(spec, dict) and "matches" in spec else []
 

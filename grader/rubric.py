@@ -66,9 +66,12 @@ def _suggest(word, choices) -> str:
     return near[0] if near else ""
 
 
-def _schema_problem(doc: Doc, base: tuple, err) -> None:
-    """Turn one jsonschema error into a Problem with a line and a plain message."""
-    path = base + tuple(err.absolute_path)
+def _schema_problem(doc: Doc, base: tuple, err, within: bool = False) -> None:
+    """Turn one jsonschema error into a Problem with a line and a plain message. `within`: `err`
+    is one form's error inside a oneOf whose value is at `base`."""
+    # A oneOf form's error has an absolute_path that jsonschema computes from its parent's each
+    # time it is read, so it cannot be cut down to the form's own part: its relative_path is that.
+    path = base + tuple(err.relative_path if within else err.absolute_path)
     v, inst = err.validator, err.instance
     if v == "additionalProperties" or v == "unevaluatedProperties":
         allowed = list(err.schema.get("properties", {}))
@@ -99,6 +102,8 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
             # `points: "2"`: the quotes make it a text.
             doc.problem(path, _("expected a number, got the text {value}: write it without quotes", value=repr(inst)))
             return
+        if _unquoted_text(doc, path, inst, want if isinstance(want, list) else [want]):
+            return
         # NOTE: between JSON Schema type names: "string or integer".
         either = _(" or ")
         types = join([verbatim(w) for w in want], either) if isinstance(want, list) else want
@@ -122,11 +127,17 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
     if v == "oneOf":
         # A value of one of several forms (a matcher object or a plain value; a state or a list
         # of states): the problem of the form it was written in is the useful one (a misspelt
-        # state gets its suggestion), not "not valid under any of the given schemas".
+        # state gets its suggestion, `{equals: 3}` and `[sleep, 10]` the item that is wrong), not
+        # "not valid under any of the given schemas".
         for sub in err.context:
-            if sub.validator != "type":
-                _schema_problem(doc, path, _rebase(sub))
+            if sub.validator != "type" or sub.relative_path:
+                _schema_problem(doc, path, sub, within=True)
                 return
+        # No form has this type (`PORT: 8080` where a text or a matcher is expected).
+        want = [t for sub in err.context for t in (sub.validator_value if isinstance(sub.validator_value, list)
+                                                    else [sub.validator_value])]
+        if _unquoted_text(doc, path, inst, want):
+            return
     if v == "const":
         doc.problem(path, _("must be {expected}, got {value}", expected=repr(err.validator_value), value=repr(inst)))
         return
@@ -141,18 +152,27 @@ def _schema_problem(doc: Doc, base: tuple, err) -> None:
     doc.problem(path, _("not valid by the rubric schema: {error}", error=err.message))
 
 
+def _unquoted_text(doc: Doc, path: tuple, inst, want: list) -> bool:
+    """A text was expected and YAML read a number or a boolean (`PORT: 8080`, `tags: [1.10]`,
+    `DEBUG: yes`): say how to write it, as typed, so it stays a text. False when that is not it."""
+    if "string" not in want or not isinstance(inst, (bool, int, float)):
+        return False
+    written = doc.written.get(tuple(path), str(inst))
+    if isinstance(inst, bool):
+        doc.problem(path, _("{value} is true or false to YAML, and a text is expected here: write it in quotes, "
+                            "'{value}'", value=written))
+    else:
+        doc.problem(path, _("{value} is a number to YAML, and a text is expected here: write it in quotes, "
+                            "'{value}'", value=written))
+    return True
+
+
 def _numeric(text: str) -> bool:
     try:
         float(text)
     except ValueError:
         return False
     return True
-
-
-def _rebase(err):
-    err.absolute_path.clear()
-    err.absolute_path.extend(err.relative_path)
-    return err
 
 
 def _default_kinds() -> dict:

@@ -79,6 +79,9 @@ class Doc:
         self.file = file
         self.lines: dict[tuple, int] = {(): 1}
         self.problems: list[Problem] = []
+        # Each scalar as the author typed it: `1.10` and `yes` are a number and a boolean to YAML,
+        # and a message that asks to quote them must show them as typed, not as 1.1 and True.
+        self.written: dict[tuple, str] = {}
         self._loader = yaml.SafeLoader("")
         self._values = 0
 
@@ -110,6 +113,7 @@ class Doc:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         value = self._loader.construct_object(node, deep=True)
+        self.written[path] = node.value
         if isinstance(value, float) and not math.isfinite(value):
             # `.nan` and `.inf` are YAML numbers that pass every bound of the schema (nan compares
             # false to them all): as points they made a total of "nan pts".

@@ -214,6 +214,82 @@ def test_a_run_whose_reports_were_copied_into_two_folders_counts_once(graded, tm
     assert "collected 7 reports of ch03: 2 students, 2 grading runs" in got.err
 
 
+def _pass_check(check_id: str):
+    """An edit that gives a check its points, with a total that still adds up."""
+    def change(data):
+        c = next(c for c in data["checks"] if c["id"] == check_id)
+        data["score"] += c["max_score"] - c["score"]
+        c.update(status="passed", score=c["max_score"])
+    return change
+
+
+def _pass_case(text: str, points: int) -> str:
+    """A JUnit edit that turns the first failed testcase worth `points` into a passed one, as a
+    careful forger would: its earned points and its <failure> element both."""
+    out, n = re.subn(rf'<failure [^>]*>earned: 0/{points}\n(.*?)</failure>',
+                     rf'<system-out>earned: {points}/{points}\n\1</system-out>', text, count=1, flags=re.S)
+    assert n == 1
+    return out
+
+
+def test_a_run_whose_json_and_junit_reports_disagree_is_left_out(graded, tmp_path):
+    """dave's newest run (dave-2) missed lab-container; its JSON report is edited to give the
+    points back while its JUnit report, of the same run, still says 0. They were counted as two
+    runs at one time, and the edited one won as the newest and the best; now the run is left out,
+    both files named, and dave's row is his other, genuine run."""
+    folder = artifacts(graded, tmp_path, "bob-1", "dave-1", "dave-2")
+    _edit_json(graded / "dave-2" / "grade.json", folder / "dave-2" / "grade.json", _pass_check("lab-container"))
+    for keep in ("newest", "best"):
+        got = collect(folder, "--keep", keep, tmp=tmp_path)
+        assert got.code == 1, got.err
+        dave = got.row("dave")
+        assert dave["report"].endswith("dave-1/grade.json") and dave["runs"] == "1", dave
+        skipped = got.skipped()
+        assert sorted(p for p in skipped if "dave-2" in p) == [str(folder / "dave-2" / "grade-junit.xml"),
+                                                                str(folder / "dave-2" / "grade.json")]
+        reason = skipped[str(folder / "dave-2" / "grade.json")]
+        assert reason.startswith("the reports of one grading run of dave (2026-03-02T09:02:00+00:00) disagree: "
+                                 "score 27 in "), reason
+        assert "one of them was changed after grading, so the run is left out" in reason
+        assert got.row("bob")["runs"] == "1"
+        assert got.err.splitlines()[-1].startswith("collected 4 reports of ch03: 2 students, 2 grading runs;")
+
+
+def test_a_student_whose_only_run_disagrees_gets_no_row(graded, tmp_path):
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1")
+    _edit_json(graded / "alice-1" / "grade.json", folder / "alice-1" / "grade.json", _pass_check("lab-file"))
+    got = collect(folder, tmp=tmp_path, LANGUAGE="ko")
+    assert got.code == 1, got.err
+    assert [r["student"] for r in got.rows] == ["bob"]
+    assert len([line for line in got.err.splitlines() if "alice-1" in line]) == 2, got.err
+
+
+def test_a_check_whose_status_and_points_disagree_is_an_edit(graded, tmp_path):
+    """`grade` gives a check all its points or none: a failed check with its points made a row
+    "incomplete" at full marks, a passed one without them a "complete" row short of points."""
+    folder = tmp_path / "artifacts"
+    bob_json, alice_json = graded / "bob-1" / "grade.json", graded / "alice-1" / "grade.json"
+
+    def fail(check_id):
+        return lambda d: next(c for c in d["checks"] if c["id"] == check_id).update(status="failed")
+
+    def passed(check_id):
+        return lambda d: next(c for c in d["checks"] if c["id"] == check_id).update(status="passed")
+
+    failed = _edit_json(bob_json, folder / "bob-1" / "grade.json", fail("lab-file"))
+    passing = _edit_json(alice_json, folder / "alice-1" / "grade.json", passed("lab-file"))
+    # In JUnit: the earned points raised, the <failure> left in place.
+    earned = _edit_text(graded / "alice-1" / "grade-junit.xml", folder / "alice-x" / "grade-junit.xml",
+                        lambda t: t.replace('name="score" value="1"', 'name="score" value="4"').replace(
+                            "earned: 0/3", "earned: 3/3", 1))
+    got = collect(folder, tmp=tmp_path)
+    assert got.code == 1 and got.rows == [], got.err
+    assert got.skipped() == {
+        str(failed): "inconsistent: check lab-file did not pass, yet has 3 of 3 points",
+        str(passing): "inconsistent: check lab-file passed with 0 of 3 points",
+        str(earned): "inconsistent: check env-override did not pass, yet has 3 of 3 points"}
+
+
 def test_the_gradebook_file_shows_korean_names_in_excel(graded, tmp_path):
     """Excel reads a CSV file as UTF-8 only when it starts with a byte-order mark; on standard
     output (`--csv -`, a pipe) there is none."""
@@ -394,6 +470,37 @@ def test_an_output_folder_is_never_created_behind_the_instructors_back(graded, t
         assert "mkdir -p" in result.stderr and not typo.parent.exists()
 
 
+def test_outputs_that_would_destroy_each_other_or_a_report_are_refused_before_reading(graded, tmp_path):
+    """`--csv book --html book` wrote the gradebook, then the class report over it, and exited 0;
+    an output named like a report being collected replaced that student's report; `--html -`
+    wrote a file named `-`."""
+    folder = artifacts(graded, tmp_path, "alice-1", "bob-1")
+    report = folder / "bob-1" / "grade-junit.xml"
+    before = report.read_bytes()
+
+    def run(*args, cwd=tmp_path):
+        return subprocess.run(["grade", "collect", *map(str, args)], env=grade_env(None), text=True,
+                              capture_output=True, timeout=120, cwd=cwd)
+
+    same = run(folder, "--csv", tmp_path / "book", "--html", tmp_path / "book")
+    assert same.returncode == 2 and not (tmp_path / "book").exists(), same.stderr
+    assert same.stderr == (f"--csv and --html both name {tmp_path / 'book'}: give each its own file, e.g. "
+                           "`--csv gradebook.csv --html class-report.html`\n")
+    for option in ("--csv", "--html"):
+        args = [folder, option, report] + (["--csv", tmp_path / "book.csv"] if option == "--html" else [])
+        over = run(*args)
+        assert over.returncode == 2, over.stderr
+        assert f"{option} {report} is one of the reports to collect; writing there would replace it" in over.stderr
+        over = run(report, *args[1:])  # the report named as a file to collect
+        assert over.returncode == 2 and "is one of the reports to collect" in over.stderr
+    assert report.read_bytes() == before
+    both = run(folder, "--csv", "-", "--html", "-")
+    assert both.returncode == 2 and "cannot both write to standard output" in both.stderr
+    html = run(folder, "--csv", tmp_path / "book.csv", "--html", "-")
+    assert html.returncode == 0, html.stderr
+    assert html.stdout.startswith("<!DOCTYPE html>") and not (tmp_path / "-").exists()
+
+
 def test_spreadsheet_formulas_in_student_ids_are_defused(graded, tmp_path):
     folder = artifacts(graded, tmp_path, "alice-1", kinds=("grade.json",))
     _edit_json(graded / "bob-1" / "grade.json", folder / "x" / "grade.json",
@@ -484,9 +591,8 @@ def test_verify_lists_tampered_unsigned_and_foreign_key_reports(graded, tmp_path
 
     forged_json = _edit_json(alice_json, folder / "forged" / "grade.json", lambda d: (raise_score(d), d.update(
         student="mallory")))
-    forged_xml = _edit_text(alice_xml, folder / "forged-x" / "grade-junit.xml", lambda t: t.replace(
-        'value="alice"', 'value="mallory"').replace('name="score" value="1"', 'name="score" value="4"').replace(
-        "earned: 0/3", "earned: 3/3", 1))
+    forged_xml = _edit_text(alice_xml, folder / "forged-x" / "grade-junit.xml", lambda t: _pass_case(t.replace(
+        'value="alice"', 'value="mallory"').replace('name="score" value="1"', 'name="score" value="4"'), 3))
     stripped = _edit_json(alice_json, folder / "stripped" / "grade.json",
                           lambda d: (d.pop("signature"), d.update(student="trent")))
     mtime = os.stat(alice_xml).st_mtime

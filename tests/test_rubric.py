@@ -364,6 +364,21 @@ AUTHORS_MISTAKES = [
                                          "        kind: container_port\n        image: diamol/base\n"
                                          "        port: 80\n        host_port: 99999\n"),
      15, "host_port", "must be <= 65535, got 99999"),
+    # The engine records an address, never a name: `localhost` matched no binding at all.
+    ("localhost as a host_ip", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                            "        kind: container_port\n        image: diamol/base\n"
+                                            "        port: 80\n        host_ip: localhost\n"),
+     15, "host_ip", "localhost is not an IP address, and the engine records a published port's address as one, "
+                    "so this check could never pass: write 127.0.0.1 for localhost"),
+    # Checks that can never pass, whatever the student does.
+    ("a variable both unset and compared",
+     GOOD.replace("cmd: [/bin/sh]", "env: {DEBUG: {equals: '1', present: false}}"),
+     21, "env.DEBUG", "`present: false` asks that it is not set, and then it has no value for `equals` to hold, "
+                      "so this could never pass"),
+    ("the logs of a container never started", GOOD.replace("        kind: image\n        image: diamol/base\n",
+                                                           "        kind: container\n        image: diamol/base\n"
+                                                           "        state: created\n        logs: 'hello'\n"),
+     15, "logs", "a container in state created never ran and printed nothing, so `logs` could never match"),
     ("points .nan", GOOD.replace("points: 1", "points: .nan"), 11, "points", ".nan is not a finite number"),
     ("points .inf", GOOD.replace("points: 1", "points: .inf"), 11, "points", ".inf is not a finite number"),
     ("an empty English title", GOOD.replace("{en: Demo, ko: 데모}", '{en: "", ko: 데모}'), 3, "en",
@@ -378,6 +393,24 @@ AUTHORS_MISTAKES = [
      "YAML indents with spaces, never tabs"),
     ("a regex in double quotes", GOOD.replace("cmd: [/bin/sh]", 'cmd: ["\\d+"]'), 21, "",
      "write regular expressions in single quotes"),
+    # YAML reads unquoted 8080, 1.10 and yes as a number and a boolean where a text is expected:
+    # said as typed (not 1.1, not True), with the quotes that keep it a text.
+    ("a number as an env value", GOOD.replace("cmd: [/bin/sh]", "env: {PORT: 8080}"), 21, "PORT",
+     "8080 is a number to YAML, and a text is expected here: write it in quotes, '8080'"),
+    ("yes as an env value", GOOD.replace("cmd: [/bin/sh]", "env: {DEBUG: yes}"), 21, "DEBUG",
+     "yes is true or false to YAML, and a text is expected here: write it in quotes, 'yes'"),
+    ("a number in a matcher", GOOD.replace("cmd: [/bin/sh]", "labels: {version: {equals: 1.10}}"), 21, "equals",
+     "1.10 is a number to YAML, and a text is expected here: write it in quotes, '1.10'"),
+    ("a number in a command", GOOD.replace("        kind: image_config\n        image: diamol/base\n"
+                                           "        cmd: [/bin/sh]\n",
+                                           "        kind: run\n        image: diamol/base\n"
+                                           "        command: [sleep, 10]\n        exit_code: 0\n"),
+     21, "command.1", "10 is a number to YAML, and a text is expected here: write it in quotes, '10'"),
+    ("a number as a tag", GOOD.replace("        kind: image_config\n        image: diamol/base\n"
+                                       "        cmd: [/bin/sh]\n",
+                                       "        kind: registry\n        image: diamol/registry\n"
+                                       "        repository: gallery/ui\n        tags: [1.10]\n"),
+     22, "tags.0", "1.10 is a number to YAML, and a text is expected here: write it in quotes, '1.10'"),
     ("a key indented one space too far", GOOD.replace("        kind: image\n", "         kind: image\n"), 12, "",
      "Check this line's indentation"),
 ]

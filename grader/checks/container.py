@@ -80,7 +80,15 @@ class Container(Check):
             e = match.compile_error(VAR.sub("x", logs))
             if e:
                 out.append((("logs",), _("the regular expression does not compile: {error}", error=e)))
+            elif params.get("state") in ("created", ["created"]) and not match.search(VAR.sub("", logs), ""):
+                # A container that is still `created` never ran, so it printed nothing.
+                out.append((("logs",), _(
+                    "a container in state created never ran and printed nothing, so `logs` could never match: "
+                    "ask for the state it is in after it ran (running, exited), or drop `logs`")))
         for key, spec in (params.get("env") or {}).items():
+            never = match.contradiction(spec)
+            if never:
+                out.append((("env", key), never))
             for rx in match.regexes(spec):
                 e = match.compile_error(rx)
                 if e:

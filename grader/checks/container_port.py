@@ -12,6 +12,8 @@ on that engine instead of repeating the command that did not work.
 """
 from __future__ import annotations
 
+import ipaddress
+
 from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text, _
@@ -82,7 +84,19 @@ class ContainerPort(Check):
 
     @classmethod
     def problems(cls, params):
-        return lookup_problems(params)
+        out = lookup_problems(params)
+        ip = params.get("host_ip")
+        if isinstance(ip, str) and ip not in ANY_IP:
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                # The engine records the address a port is bound on, never a host name: `localhost`
+                # (the textbook's word for it) matched nothing, so the check could never pass.
+                out.append((("host_ip",), _(
+                    "{value} is not an IP address, and the engine records a published port's address as one, "
+                    "so this check could never pass: write 127.0.0.1 for localhost, or 0.0.0.0 for all "
+                    "addresses", value=ip)))
+        return out
 
     def _want(self) -> Text:
         p = self.params

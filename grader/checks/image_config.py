@@ -36,6 +36,9 @@ class ImageConfig(Check):
         for group in ("env", "labels"):
             for key, spec in (params.get(group) or {}).items():
                 out += regex_problems(spec, "matches", at=(group, key))
+                never = match.contradiction(spec)
+                if never:
+                    out.append(((group, key), never))
         if not any(k in params for k in cls.schema if k not in ("image", "not_base")):
             out.append(((), _("say what to check: env, cmd, entrypoint, workdir, user, exposed_ports or labels")))
         return out

@@ -3,7 +3,8 @@ and the exit code of `grade collect`.
 
 A JSON and a JUnit report with the same time of grading, student, lab and points are the two
 reports of one grading run and count once, also when found in two folders (or archives); reports
-that lack the time are paired by folder. Several runs for one student and lab are
+that lack the time are paired by folder. A run whose reports disagree was edited after grading
+and is left out, both files named. Several runs for one student and lab are
 merged into one row: the newest by default, or the best score. Reports of another lab than the
 collected one are skipped with the reason; the rest still collect.
 """
@@ -133,14 +134,59 @@ def _choose_lab(records: list[Record]) -> Optional[str]:
     return top
 
 
-def _row(student: str, lab: str, records: list[Record], keep: str) -> Row:
-    runs: dict[tuple[object, ...], Record] = {}
+def _disagreement(a: Record, b: Record) -> Text:
+    """What two reports of one grading run say differently: the total, else the first check."""
+    if abs(a.score - b.score) > 0.01 or abs(a.max_score - b.max_score) > 0.01:
+        return _("score {score} in {path}, {other_score} in {other}", score=fmt(a.score), path=a.path,
+                 other_score=fmt(b.score), other=b.path)
+    theirs = {c.id: c for c in b.checks}
+    for c in a.checks:
+        o = theirs.get(c.id)
+        if o is None:
+            return _("check {id} only in {path}", id=c.id, path=a.path)
+        # Points alone: a report whose statuses and points disagree was skipped as inconsistent.
+        if (o.score, o.max_score, o.bonus) != (c.score, c.max_score, c.bonus):
+            return _("check {id}: {score} of {max} points in {path}, {other_score} in {other}", id=c.id,
+                     score=fmt(c.score), max=fmt(c.max_score), path=a.path, other_score=fmt(o.score), other=b.path)
+    mine = {c.id for c in a.checks}
+    extra = [c.id for c in b.checks if c.id not in mine]
+    if extra:
+        return _("check {id} only in {path}", id=extra[0], path=b.path)
+    return _("its checks in another order")
+
+
+def _runs(records: list[Record]) -> tuple[list[Record], list[tuple[Record, Skipped]]]:
+    """One record per grading run, and the records of runs left out because their reports disagree.
+
+    A run's JSON and JUnit reports (and copies of them) carry the same time of grading, student
+    and lab, and `grade` writes the same points into both. When they differ, one of them was
+    edited after grading: neither can be trusted, and keeping either would hide the edit (counted
+    as a second run, the edited one won as the newest or the best)."""
+    groups: dict[tuple[object, ...], list[Record]] = {}
     for r in records:
-        k = r.run_key()
-        # One run's JSON and JUnit: the JSON report holds the time of grading.
-        if k not in runs or (runs[k].kind != "json" and r.kind == "json"):
-            runs[k] = r
-    candidates = list(runs.values())
+        # Reports without the time are paired by folder and points: a folder may hold several runs.
+        k = (r.time, r.student, r.lab) if r.time_from == "report" else r.run_key()
+        groups.setdefault(k, []).append(r)
+    kept: list[Record] = []
+    conflicts: list[tuple[Record, Skipped]] = []
+    for group in groups.values():
+        # One run's JSON and JUnit: the JSON report holds the title.
+        first = min(group, key=lambda r: (r.kind != "json", r.path))
+        odd = next((r for r in group if r.run_key() != first.run_key()), None)
+        if odd is None:
+            kept.append(first)
+            continue
+        what = _disagreement(first, odd)
+        for r in sorted(group, key=lambda r: r.path):
+            conflicts.append((r, Skipped(r.path, _(
+                "the reports of one grading run of {student} ({when}) disagree: {what}; one of them was "
+                "changed after grading, so the run is left out; grade it again (signed reports and "
+                "--verify tell which one was changed)", student=r.student, when=iso(r.time), what=what))))
+    return kept, conflicts
+
+
+def _row(student: str, lab: str, records: list[Record], keep: str) -> Row:
+    candidates, _conflicts = _runs(records)  # none: collect() has left them out
     if keep == "best":
         kept = max(candidates, key=lambda r: (r.score, r.time or 0.0, r.path))
     else:
@@ -166,8 +212,16 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
             book.skipped.append(Skipped(r.path, other))
         else:
             by_student.setdefault(r.student, []).append(r)
+    for student, rs in list(by_student.items()):
+        _kept, conflicts = _runs(rs)
+        book.skipped += [why for _r, why in conflicts]
+        left_out = {id(r) for r, _why in conflicts}
+        by_student[student] = [r for r in rs if id(r) not in left_out]
+        if not by_student[student]:
+            del by_student[student]
     book.rows = [_row(student, lab or "", by_student[student], keep) for student in sorted(by_student)]
-    # A report of another lab is counted among the skipped, not also among the collected.
+    # A report of another lab, or of a run whose reports disagree, is counted among the skipped,
+    # not also among the collected.
     book.reports = len({r.path for rs in by_student.values() for r in rs})
     if key is None:
         book.unverified = len({r.path for rs in by_student.values() for r in rs if r.signed})

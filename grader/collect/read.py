@@ -193,6 +193,15 @@ def _consistent(score: float, max_score: float, checks: list[CheckPoints]) -> No
         if c.score < 0 or c.score > c.max_score + 0.01:
             raise Skip(_("inconsistent: check {id} has {score} of {max} points",
                          id=c.id, score=fmt(c.score), max=fmt(c.max_score)))
+        # `grade` gives a check all its points when it passes and none otherwise, so a failed
+        # check with its points (or a passed one without them) was edited: read as it is, it made
+        # a 14/14 row that is "incomplete", or a "complete" one short of points.
+        if c.max_score > 0 and c.passed != (abs(c.score - c.max_score) <= 0.01):
+            if c.passed:
+                raise Skip(_("inconsistent: check {id} passed with {score} of {max} points",
+                             id=c.id, score=fmt(c.score), max=fmt(c.max_score)))
+            raise Skip(_("inconsistent: check {id} did not pass, yet has {score} of {max} points",
+                         id=c.id, score=fmt(c.score), max=fmt(c.max_score)))
 
 
 def _status(errored: bool, checks: list[CheckPoints]) -> Status:
