@@ -131,8 +131,9 @@ def test_the_page_copied_into_another_website_container_is_not_the_one_on_8088(s
     graded = grade("ch02")
     assert graded.points() == {**ALL, "lab-http": 0}, {c["id"]: c["message"] for c in graded.report["checks"]}
     name = student.docker("container", "inspect", "--format", "{{.Name}}", on_8088).strip().lstrip("/")
-    assert graded.check("lab-http")["message"] == (f"{HTDOCS}/index.html in container {name} is still the copy "
-                                                   f"from its image {WEB}:latest")
+    # The image as the engine names it: diamol/ch02-hello-diamol-web, with :latest on some engines.
+    assert graded.check("lab-http")["message"].startswith(f"{HTDOCS}/index.html in container {name} is still the "
+                                                          f"copy from its image {WEB}")
     graded.assert_hint_shown("lab-http")
 
     # Copied into the container on 8088 too: its page is the new one, and so is the answer.
