@@ -233,3 +233,25 @@ def test_the_restart_bonus_by_the_hints_way_for_this_engine(student, grade, net)
     graded = grade("ch05")
     assert graded.status("registry-restart") == graded.status("pushed") == "passed"
 
+
+def test_with_a_second_empty_registry_the_one_pushed_to_is_the_one_described(student, grade, net):
+    """A second registry started later on another port (say after `port is already allocated`),
+    left running empty: the lab's failures are told from the registry that holds gallery/ui
+    ("still has tags"), not "nothing was pushed" from the empty one."""
+    build_gallery(student)
+    _, registry = start_registry(student, net, "--restart", "always")
+    for tag in ("v1", *SEMVER):
+        student.docker("image", "tag", "image-gallery", f"{registry}/gallery/ui:{tag}")
+    push(student, f"{registry}/gallery/ui")
+    _, empty = start_registry(student, net)
+    graded = grade("ch05")
+    assert set(failing(graded)) == {"tags-deleted", "manifest-deleted"}
+    for check_id in ("tags-deleted", "manifest-deleted"):
+        assert f"port {registry.split(':')[1]}" in graded.evidence(check_id), graded.check(check_id)
+        assert "nothing was pushed" not in graded.check(check_id)["message"]
+    assert graded.check("tags-deleted")["message"].startswith("gallery/ui still has tags in the registry: ")
+
+    delete_latest(registry)
+    graded = grade("ch05")
+    assert failing(graded) == {}, failing(graded)
+    assert f"port {empty.split(':')[1]}" not in graded.evidence("tags-deleted")
