@@ -118,6 +118,30 @@ def test_the_lab_can_be_redone_after_another_page_was_copied(student, grade, net
     assert "second try" in graded.evidence("lab-http")
 
 
+
+def test_the_page_copied_into_another_website_container_is_not_the_one_on_8088(student, grade, net):
+    """Two website containers running: the student copies the page into the one that publishes
+    nothing (the first they ran, still listed by `docker container ls`). A page was replaced, but
+    http://localhost:8088 shows the image's page: lab-http must not pass because the container on
+    8088 serves its own, unchanged file."""
+    exercises(student, net, skip=("web",))
+    first = run_web(student, net, publish=None)
+    on_8088 = run_web(student, net)
+    copy_page(student, first)
+    graded = grade("ch02")
+    assert graded.points() == {**ALL, "lab-http": 0}, {c["id"]: c["message"] for c in graded.report["checks"]}
+    name = student.docker("container", "inspect", "--format", "{{.Name}}", on_8088).strip().lstrip("/")
+    # The image as the engine names it: diamol/ch02-hello-diamol-web, with :latest on some engines.
+    assert graded.check("lab-http")["message"].startswith(f"{HTDOCS}/index.html in container {name} is still the "
+                                                          f"copy from its image {WEB}")
+    graded.assert_hint_shown("lab-http")
+
+    # Copied into the container on 8088 too: its page is the new one, and so is the answer.
+    copy_page(student, on_8088)
+    graded = grade("ch02")
+    assert graded.points() == ALL
+    assert "Hello from my own page!" in graded.evidence("lab-http")
+
 def test_nothing_done_scores_nothing(student, grade):
     graded = grade("ch02")
     assert graded.code == 1

@@ -199,3 +199,59 @@ def test_another_image_pushed_under_the_name_earns_no_push(student, grade, net):
     graded = grade("ch05")
     assert graded.status("pushed") == "passed"
     assert set(failing(graded)) == {"tags-deleted", "manifest-deleted"}
+
+
+def test_the_restart_bonus_by_the_hints_way_for_this_engine(student, grade, net):
+    """The registry run without --restart, v1 pushed: the hint's way to earn the bonus must work on
+    the student's engine. Docker changes the policy in place; Podman 4's `container update` has no
+    --restart, so there the student removes the registry, runs it again and pushes again."""
+    build_gallery(student)
+    cid, registry = start_registry(student, net)
+    student.docker("image", "tag", "image-gallery", f"{registry}/gallery/ui:v1")
+    push(student, f"{registry}/gallery/ui", "v1")
+    graded = grade("ch05", "--lang", "ko")
+    assert graded.status("registry-restart") == "failed" and graded.status("pushed") == "passed"
+    graded.assert_hint_shown("registry-restart")
+    hint = graded.check("registry-restart")["hint"]
+    update = "docker container update --restart always <id>"
+    assert update in hint
+    if not PODMAN:
+        student.docker("container", "update", "--restart", "always", cid)
+        graded = grade("ch05")
+        assert graded.status("registry-restart") == graded.status("pushed") == "passed"
+        return
+    typed = student.docker("container", "update", "--restart", "always", cid, check=False)
+    assert typed == "" and student.docker("container", "inspect", "--format",
+                                          "{{.HostConfig.RestartPolicy.Name}}", cid).strip() in ("", "no")
+    assert "포드맨 4는 바꿀 수 없으므로" in hint and "`docker container rm -f <id>`" in hint
+    student.docker("container", "rm", "-f", "-v", cid)
+    _, registry = start_registry(student, net, "--restart", "always")
+    student.docker("image", "tag", "image-gallery", f"{registry}/gallery/ui:v1")
+    graded = grade("ch05")
+    assert graded.status("registry-restart") == "passed" and graded.status("pushed") == "failed"
+    push(student, f"{registry}/gallery/ui", "v1")  # the hint's last step
+    graded = grade("ch05")
+    assert graded.status("registry-restart") == graded.status("pushed") == "passed"
+
+
+def test_with_a_second_empty_registry_the_one_pushed_to_is_the_one_described(student, grade, net):
+    """A second registry started later on another port (say after `port is already allocated`),
+    left running empty: the lab's failures are told from the registry that holds gallery/ui
+    ("still has tags"), not "nothing was pushed" from the empty one."""
+    build_gallery(student)
+    _, registry = start_registry(student, net, "--restart", "always")
+    for tag in ("v1", *SEMVER):
+        student.docker("image", "tag", "image-gallery", f"{registry}/gallery/ui:{tag}")
+    push(student, f"{registry}/gallery/ui")
+    _, empty = start_registry(student, net)
+    graded = grade("ch05")
+    assert set(failing(graded)) == {"tags-deleted", "manifest-deleted"}
+    for check_id in ("tags-deleted", "manifest-deleted"):
+        assert f"port {registry.split(':')[1]}" in graded.evidence(check_id), graded.check(check_id)
+        assert "nothing was pushed" not in graded.check(check_id)["message"]
+    assert graded.check("tags-deleted")["message"].startswith("gallery/ui still has tags in the registry: ")
+
+    delete_latest(registry)
+    graded = grade("ch05")
+    assert failing(graded) == {}, failing(graded)
+    assert f"port {empty.split(':')[1]}" not in graded.evidence("tags-deleted")

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from conftest import ROOT, check, fixed_ports, rubric
 
-from labs import failing, lab_network, solution, wait_for
+from labs import failing, free_port, lab_network, solution, wait_for
 
 RUBRIC = yaml.safe_load((ROOT / "rubrics" / "ch06.yaml").read_text())
 ALL = {c["id"]: c["points"] for s in RUBRIC["sections"] for c in s["checks"]}
@@ -187,3 +187,43 @@ def test_config_file_itself_mounted_read_only(student, grade, net):
     graded = grade("ch06")
     assert graded.status("lab-config-mount") == "failed"
     assert "mounts /app/config/config.json, but it is read-write" in graded.check("lab-config-mount")["message"]
+
+
+def test_a_first_try_on_another_port_lends_nothing_to_the_container_on_8016(student, grade, net):
+    """A student runs the lab right first, but publishes it on another port; then runs it again
+    with -p 8016:80 and forgets the volume, leaving both running. The list on 8016 lives in that
+    container's own layer and goes with it: the volume checks judge the container on 8016, not
+    the first try, which alone mounts ch06-lab."""
+    config = config_folder(student)
+    student.docker("volume", "create", "ch06-lab")
+    mount = f"type=bind,source={config},target=/app/config,readonly"
+    other = free_port()
+    student.docker("container", "run", "-d", "-p", f"127.0.0.1:{other}:80", "--network", net,
+                   "--mount", mount, "--volume", "ch06-lab:/new-data", "diamol/ch06-lab")
+    wait_for(f"http://127.0.0.1:{other}/list", "Nothing to do yet")
+    on_8016 = lab_run(student, net, "--mount", mount)
+    wait_for("http://127.0.0.1:8016/list", "Nothing to do yet")
+    graded = grade("ch06")
+    assert failing(graded) == {"exercise-volume": "failed", "lab-image-run": "failed",
+                               "lab-data-mount": "failed", "lab-db-in-volume": "skipped"}
+    name = student.docker("container", "inspect", "--format", "{{.Name}}", on_8016).strip().lstrip("/")
+    assert graded.check("lab-data-mount")["message"] == (f"{name} has no such mount; wanted a volume of "
+                                                         "ch06-lab read-write")
+    graded.assert_hint_shown("lab-data-mount")
+    # Config and its read-only mount are the 8016 container's own, so they still count.
+    assert name in graded.check("lab-config-mount")["message"]
+
+    # Only the first try, on the other port: the lab's checks find no container on 8016.
+    remove(student, on_8016)
+    graded = grade("ch06")
+    assert graded.status("lab-running") == "failed"
+    assert {graded.status(c) for c in ("lab-config-mount", "lab-config-file", "lab-data-mount")} == {"skipped"}
+
+    # The own-rubric view of the lookup: the first try publishes the other port, not 8016.
+    own = rubric(student.workdir, check("on-8016", "container_mount", image="diamol/ch06-lab", publishes=8016,
+                                        type="volume", source="ch06-lab"), name="publishes.yaml")
+    graded = grade("--rubric", str(own))
+    assert graded.status("on-8016") == "failed"
+    assert "does not publish host port 8016; the check is about the container published there" in \
+        graded.check("on-8016")["message"]
+    assert f":{other}" in graded.evidence("on-8016")

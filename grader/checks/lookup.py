@@ -1,9 +1,15 @@
 """The one container lookup: a container found by exact name, or by the image it was created
-from, optionally in a state. The `container` kind judges what it finds further (env, logs, flags);
-container_port, container_file and http look into what select() finds.
+from, optionally in a state, optionally publishing a host port. The `container` kind judges what
+it finds further (env, logs, flags); container_port, container_file and http look into what
+select() finds.
 
 Images are compared by id: a container created from `web-ping` counts for `web-ping:latest`
 and for the id, whichever name it was typed with.
+
+`publishes` ties a check to the container a lab publishes on a host port: when a student runs the
+lab's image twice (a first try on another port, then the one asked for), each check would
+otherwise pick whichever container passes it, so the one on the lab's port could earn points for
+mounts only the other one has.
 """
 from __future__ import annotations
 
@@ -16,12 +22,14 @@ from ..text import Text, _, join
 from .base import IMAGE_REF, capped, either, failed, listed
 
 STATES = ["created", "running", "paused", "restarting", "removing", "exited", "dead"]
-LOOKUP = ("name", "image", "state")
+LOOKUP = ("name", "image", "state", "publishes")
 LOOKUP_SCHEMA: dict = {
     "name": {"type": "string", "minLength": 1, "description": "Exact container name."},
     "image": {"oneOf": [IMAGE_REF, {"type": "array", "items": IMAGE_REF, "minItems": 1}],
               "description": "Created from this image (or any of these)."},
     "state": {"oneOf": [{"enum": STATES}, {"type": "array", "items": {"enum": STATES}, "minItems": 1}]},
+    "publishes": {"type": "integer", "minimum": 1, "maximum": 65535,
+                  "description": "Only a container that publishes this host port (8016 in --publish 8016:80)."},
 }
 
 
@@ -38,17 +46,22 @@ class Lookup:
     name: str | None
     images: tuple[str, ...]
     states: tuple[str, ...]
+    publishes: int | None = None
 
     @classmethod
     def of(cls, params: dict) -> Lookup:
-        return cls(params.get("name"), tuple(_listed(params.get("image"))), tuple(_listed(params.get("state"))))
+        return cls(params.get("name"), tuple(_listed(params.get("image"))), tuple(_listed(params.get("state"))),
+                   params.get("publishes"))
 
     def describe(self) -> list[Text]:
         """The lookup's words, which a kind's expectation goes on from."""
         who = _("container {name}", name=self.name) if self.name else _("a container")
+        words = [who]
         if self.images:
-            return [who, _("created from {images}", images=either(self.images))]
-        return [who]
+            words.append(_("created from {images}", images=either(self.images)))
+        if self.publishes:
+            words.append(_("publishing host port {port}", port=self.publishes))
+        return words
 
     def image_ids(self, engine: EngineProtocol) -> set[str]:
         return {attrs["Id"] for attrs in map(engine.image, self.images) if attrs is not None}
@@ -137,6 +150,20 @@ def select(engine: EngineProtocol, params: dict) -> tuple[list[dict], Outcome | 
         else:
             reasons.append(why)
             evidence.append(lookup.seen(attrs))
+    if found and lookup.publishes:
+        # Imported here: ports.py names containers with this module's name_of.
+        from .ports import bindings, describe_bindings
+
+        port = str(lookup.publishes)
+        publishing = [a for a in found if any(hp == port for binds in bindings(a)[0].values() for _ip, hp in binds)]
+        if not publishing:
+            shown = [describe_bindings(a) for a in found[:10]]
+            if len(found) == 1:
+                return [], failed(_("{name} does not publish host port {port}; the check is about the container "
+                                    "published there", name=name_of(found[0]), port=port), *shown)
+            return [], failed(_("none of {count} containers publishes host port {port}; the check is about the "
+                                "container published there", count=len(found), port=port), *shown)
+        found = publishing
     if found:
         return found, None
     return [], (none_as_expected(reasons, evidence) if reasons else lookup.missing(engine))

@@ -35,6 +35,7 @@ import hashlib
 import json
 
 from .. import refs
+from ..model import Outcome
 from ..text import Text, _, join, verbatim
 from .base import IMAGE_REF, Check, digests_line, failed, passed, register
 from .container import LOOKUP_SCHEMA, lookup_problems, lookup_text, name_of, select
@@ -175,12 +176,22 @@ class Registry(Check):
                                 "with it", image=p["blob_of"]))
             blob = "sha256:" + refs.bare_id(pushed["Id"])
         outcomes = [self._one(engine, attrs, port, digests, config, blob) for attrs, port in registries]
-        for outcome in outcomes:
+        for outcome, _holds in outcomes:
             if outcome.passed:
                 return outcome
-        return outcomes[0]
+        # With several registries running (a second one on another port, say), the failure to show
+        # is that of one holding the repository: "still has tags" from the registry the student
+        # pushed to, not "nothing was pushed" from an empty one that happens to be listed first.
+        return next((outcome for outcome, holds in outcomes if holds), outcomes[0][0])
 
-    def _one(self, engine, attrs, port: str, digests, config: str | None, blob: str | None):
+    def _one(self, engine, attrs, port: str, digests, config: str | None, blob: str | None) -> tuple[Outcome, bool]:
+        """The outcome for one registry, and False when its catalog was asked and lacks the repository."""
+        try:
+            return self._judge(engine, attrs, port, digests, config, blob), True
+        except _NotListed as e:
+            return e.outcome, False
+
+    def _judge(self, engine, attrs, port: str, digests, config: str | None, blob: str | None) -> Outcome:
         p = self.params
         name = name_of(attrs)
         base = f"http://127.0.0.1:{port}/v2/"
@@ -209,8 +220,8 @@ class Registry(Check):
             url, status, body, error = ask("_catalog?n=1000")
             listed = _json(body).get("repositories") or [] if status == 200 else []
             if repo not in listed:
-                return failed(_("the registry's catalog does not list {repository}: nothing was pushed to it",
-                                repository=repo), *evidence)
+                raise _NotListed(failed(_("the registry's catalog does not list {repository}: nothing was pushed "
+                                          "to it", repository=repo), *evidence))
         if "tags" in p or p.get("no_tags"):
             url, status, body, error = ask(f"{repo}/tags/list")
             tags = (_json(body).get("tags") or []) if status == 200 else []
@@ -277,6 +288,15 @@ class Registry(Check):
             if (manifest.get("config") or {}).get("digest") == config:
                 return "sha256:" + hashlib.sha256(body).hexdigest()
         return None
+
+
+class _NotListed(Exception):
+    """A registry's failure that says it never held the repository: the one failure run() shows
+    last among several registries (raised from deep in _judge, where the evidence is gathered)."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__()
+        self.outcome = outcome
 
 
 def _json(body: bytes) -> dict:
