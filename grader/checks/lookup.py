@@ -56,7 +56,7 @@ class Lookup:
     def describe(self) -> list[Text]:
         """The lookup's words, which a kind's expectation goes on from."""
         who = _("container {name}", name=self.name) if self.name else _("a container")
-        words = [who]
+        words: list[Text] = [who]
         if self.images:
             words.append(_("created from {images}", images=either(self.images)))
         if self.publishes:
