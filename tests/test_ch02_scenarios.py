@@ -118,7 +118,6 @@ def test_the_lab_can_be_redone_after_another_page_was_copied(student, grade, net
     assert "second try" in graded.evidence("lab-http")
 
 
-
 def test_the_page_copied_into_another_website_container_is_not_the_one_on_8088(student, grade, net):
     """Two website containers running: the student copies the page into the one that publishes
     nothing (the first they ran, still listed by `docker container ls`). A page was replaced, but
@@ -141,6 +140,7 @@ def test_the_page_copied_into_another_website_container_is_not_the_one_on_8088(s
     graded = grade("ch02")
     assert graded.points() == ALL
     assert "Hello from my own page!" in graded.evidence("lab-http")
+
 
 def test_nothing_done_scores_nothing(student, grade):
     graded = grade("ch02")
