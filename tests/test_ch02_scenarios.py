@@ -174,6 +174,7 @@ def test_hello_run_with_rm_leaves_nothing_to_grade(student, grade, net):
     graded = grade("ch02")
     assert graded.points() == {**ALL, "hello-run": 0}
     graded.assert_hint_shown("hello-run")
+    assert "without `--rm`" in graded.check("hello-run")["hint"]
 
 
 @pytest.mark.parametrize("flags, why", [
