@@ -185,13 +185,14 @@ def _runs(records: list[Record]) -> tuple[list[Record], list[tuple[Record, Skipp
     return kept, conflicts
 
 
-def _row(student: str, lab: str, records: list[Record], keep: str) -> Row:
-    candidates, _conflicts = _runs(records)  # none: collect() has left them out
+def _row(student: str, lab: str, candidates: list[Record], reports: list[Record], keep: str) -> Row:
+    """A student's row: one of their runs (`candidates`, one record each, from _runs), chosen by
+    `keep`, and how many runs and reports there were."""
     if keep == "best":
         kept = max(candidates, key=lambda r: (r.score, r.time or 0.0, r.path))
     else:
         kept = max(candidates, key=lambda r: (r.time or 0.0, r.score, r.path))
-    return Row(student, lab, kept, len(candidates), len(records))
+    return Row(student, lab, kept, len(candidates), len(reports))
 
 
 def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest",
@@ -212,19 +213,22 @@ def collect(paths: Iterable[str], lab: Optional[str] = None, keep: str = "newest
             book.skipped.append(Skipped(r.path, other))
         else:
             by_student.setdefault(r.student, []).append(r)
-    for student, rs in list(by_student.items()):
-        _kept, conflicts = _runs(rs)
+    # Each student's runs (one record each) and the reports they come from, runs whose reports
+    # disagree left out.
+    runs: dict[str, tuple[list[Record], list[Record]]] = {}
+    for student, rs in by_student.items():
+        kept, conflicts = _runs(rs)
         book.skipped += [why for _r, why in conflicts]
         left_out = {id(r) for r, _why in conflicts}
-        by_student[student] = [r for r in rs if id(r) not in left_out]
-        if not by_student[student]:
-            del by_student[student]
-    book.rows = [_row(student, lab or "", by_student[student], keep) for student in sorted(by_student)]
+        if kept:
+            runs[student] = (kept, [r for r in rs if id(r) not in left_out])
+    book.rows = [_row(student, lab or "", *runs[student], keep) for student in sorted(runs)]
     # A report of another lab, or of a run whose reports disagree, is counted among the skipped,
     # not also among the collected.
-    book.reports = len({r.path for rs in by_student.values() for r in rs})
+    collected = [r for _kept, reports in runs.values() for r in reports]
+    book.reports = len({r.path for r in collected})
     if key is None:
-        book.unverified = len({r.path for rs in by_student.values() for r in rs if r.signed})
+        book.unverified = len({r.path for r in collected if r.signed})
 
     book.other_rubric = _other_rubrics(book.rows)
 
