@@ -177,10 +177,6 @@ def contradiction(spec) -> Text | None:
              "could never pass: keep `present: false` alone, or drop it", key=keys[0])
 
 
-def regexes(spec) -> list[str]:
-    return [spec["matches"]] if isinstance(spec, dict) and "matches" in spec else []
-
-
 def env_dict(env_list) -> dict[str, str]:
     """The engine's ["K=v", ...] as a dict; a bare "K" means set to empty."""
     out = {}

@@ -95,6 +95,16 @@ def regex_problems(params, *keys: str, at: tuple = ()) -> list[tuple[tuple, Text
     return out
 
 
+def matcher_problems(spec, at: tuple) -> list[tuple[tuple, Text]]:
+    """The problems of one matcher (`TARGET: {matches: ...}`) at `at`: a regex that does not
+    compile, and a matcher that could never hold (match.contradiction)."""
+    out = regex_problems(spec, "matches", at=at)
+    never = match.contradiction(spec)
+    if never:
+        out.append((at, never))
+    return out
+
+
 EVIDENCE_CAP = 20  # a list of thousands of tags or containers helps nobody; the count does
 
 

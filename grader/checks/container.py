@@ -22,7 +22,7 @@ from .. import match
 from ..engine import Candidates, EngineProtocol, ObjectError
 from ..model import Outcome
 from ..text import Text, _, join, verbatim
-from .base import REGEX, Check, passed, register
+from .base import REGEX, Check, matcher_problems, passed, register
 from .lookup import (  # noqa: F401
     LOOKUP,
     LOOKUP_SCHEMA,
@@ -86,14 +86,7 @@ class Container(Check):
                     "a container in state created never ran and printed nothing, so `logs` could never match: "
                     "ask for the state it is in after it ran (running, exited), or drop `logs`")))
         for key, spec in (params.get("env") or {}).items():
-            never = match.contradiction(spec)
-            if never:
-                out.append((("env", key), never))
-            for rx in match.regexes(spec):
-                e = match.compile_error(rx)
-                if e:
-                    out.append((("env", key, "matches"),
-                                _("the regular expression does not compile: {error}", error=e)))
+            out += matcher_problems(spec, ("env", key))
         return out
 
     def _lookup(self) -> Lookup:

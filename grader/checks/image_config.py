@@ -7,7 +7,7 @@ from .. import match
 from ..engine import EngineProtocol
 from ..model import Outcome
 from ..text import Text, _, join, verbatim
-from .base import IMAGE_REF, Check, failed, passed, regex_problems, register, require_image
+from .base import IMAGE_REF, Check, failed, matcher_problems, passed, register, require_image
 from .own_work import NOT_BASE, require_own
 
 STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -35,10 +35,7 @@ class ImageConfig(Check):
         out = []
         for group in ("env", "labels"):
             for key, spec in (params.get(group) or {}).items():
-                out += regex_problems(spec, "matches", at=(group, key))
-                never = match.contradiction(spec)
-                if never:
-                    out.append(((group, key), never))
+                out += matcher_problems(spec, (group, key))
         if not any(k in params for k in cls.schema if k not in ("image", "not_base")):
             out.append(((), _("say what to check: env, cmd, entrypoint, workdir, user, exposed_ports or labels")))
         return out
